@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# The two quick-start commands (see README.md):
+#   make demo   - install what is missing, build, compile and run the bundled
+#                 example model, quantized
+#   make check  - install what is missing, build, run every test suite
+#
+# Both work on a fresh Debian 12 machine with apt access.
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+LLVM_BIN := /usr/lib/llvm-22/bin
+CCACHE := $(shell command -v ccache 2>/dev/null)
+
+.PHONY: all deps configure build check demo format format-check clean
+
+all: build
+
+deps:
+	@utils/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	@$(MAKE) --no-print-directory deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DCMAKE_C_COMPILER=$(LLVM_BIN)/clang \
+	  -DCMAKE_CXX_COMPILER=$(LLVM_BIN)/clang++ \
+	  -DLLVM_USE_LINKER=lld \
+	  $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache) \
+	  $(CMAKE_FLAGS)
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+check: build format-check
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@utils/demo.sh $(BUILD_DIR)
+
+format:
+	@git ls-files '*.c' '*.cpp' '*.h' | xargs $(LLVM_BIN)/clang-format -i
+
+# Fails if any tracked C/C++ source is not clang-formatted.
+format-check:
+	@utils/check-format.sh
+
+clean:
+	rm -rf $(BUILD_DIR)

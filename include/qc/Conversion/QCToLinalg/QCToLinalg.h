@@ -1,0 +1,36 @@
+//===- QCToLinalg.h - Lowering qc to linalg ---------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_CONVERSION_QCTOLINALG_QCTOLINALG_H
+#define QC_CONVERSION_QCTOLINALG_QCTOLINALG_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "qc/Dialect/QC/IR/QCDialect.h"
+
+namespace mlir::qc {
+
+/// Adds the conversion `!qc.uniform` tensor -> storage tensor (and the
+/// identity for every other type) to `converter`.
+void populateQCTypeConversion(TypeConverter &converter);
+
+/// Adds the patterns lowering qc ops to linalg/arith/math.
+void populateQCToLinalgPatterns(const TypeConverter &converter,
+                                RewritePatternSet &patterns);
+
+/// Scalar code for one element, shared by the lowering and by fused kernels.
+/// `scale` has the expressed type and `zeroPoint` is i32.
+///
+/// Quantizes float `x` to the storage (memory) type of `type`.
+Value buildQuantizeScalar(OpBuilder &b, Location loc, Value x, Value scale,
+                          Value zeroPoint, UniformType type, bool saturate);
+/// Dequantizes stored value `q` to the expressed type of `type`.
+Value buildDequantizeScalar(OpBuilder &b, Location loc, Value q, Value scale,
+                            Value zeroPoint, UniformType type);
+
+} // namespace mlir::qc
+
+#endif // QC_CONVERSION_QCTOLINALG_QCTOLINALG_H

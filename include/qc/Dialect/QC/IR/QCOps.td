@@ -1,0 +1,223 @@
+//===- QCOps.td - qc dialect operations --------------------*- tablegen -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_DIALECT_QC_IR_QCOPS_TD
+#define QC_DIALECT_QC_IR_QCOPS_TD
+
+include "qc/Dialect/QC/IR/QCDialect.td"
+include "qc/Dialect/QC/IR/QCTypes.td"
+include "qc/Dialect/QC/IR/QCAttrs.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class QC_Op<string mnemonic, list<Trait> traits = []>
+    : Op<QC_Dialect, mnemonic, traits>;
+
+def QC_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
+def QC_QuantTensor : RankedTensorOf<[QC_AnyUniform]>;
+
+//===----------------------------------------------------------------------===//
+// Quantization casts
+//===----------------------------------------------------------------------===//
+
+def QC_QuantizeOp : QC_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "quantize a float tensor (ONNX QuantizeLinear)";
+  let description = [{
+    Converts each element `x` of `input` into the stored value of the result's
+    `!qc.uniform` element type, with the scale `s` and zero point `zp` that
+    govern the element's position:
+
+    ```
+    integer storage [qmin, qmax]:
+      v = x / s                                  // in the expressed type
+      q = clamp(round_half_even(v) + zp, qmin, qmax)
+      NaN -> zp; +Inf -> qmax; -Inf -> qmin
+    FP8 storage:
+      q = fp8(x / s)                             // round half to even
+      saturate = true:  |x / s| > max finite -> +-max finite; Inf -> +-max
+      saturate = false: overflow -> NaN (E4M3FN) or +-Inf (E5M2)
+      NaN -> NaN
+    ```
+
+    This is ONNX `QuantizeLinear` bit for bit, including its rounding and
+    saturation; it never truncates toward zero.
+
+    ```mlir
+    %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<u8:f32, 0.5:128>>
+    ```
+  }];
+  let arguments = (ins QC_FloatTensor:$input,
+                       DefaultValuedAttr<BoolAttr, "true">:$saturate);
+  let results = (outs QC_QuantTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def QC_DequantizeOp : QC_Op<"dequantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "dequantize a quantized tensor (ONNX DequantizeLinear)";
+  let description = [{
+    Converts each stored value `q` of `input` into its real value, in the
+    expressed type of the input's `!qc.uniform` element type:
+
+    ```
+    integer storage: x = (float(q) - float(zp)) * s
+    FP8 storage:     x = float(q) * s
+    ```
+
+    The subtraction is exact (both operands are small integers) and the
+    multiplication rounds once in the expressed type, as ONNX
+    `DequantizeLinear` does. `dequantize(quantize(x))` is a real rounding step
+    and is never folded to `x`.
+
+    ```mlir
+    %x = qc.dequantize %q : tensor<4x!qc.uniform<u8:f32, 0.5:128>> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins QC_QuantTensor:$input);
+  let results = (outs QC_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def QC_RequantizeOp : QC_Op<"requantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "change the quantization parameters of a tensor";
+  let description = [{
+    Re-expresses each stored value under the result's quantization
+    parameters. It is defined as the composition of `qc.dequantize` with the
+    input's parameters and `qc.quantize` with the result's, each rounding in
+    the expressed type exactly as those ops do:
+
+    ```
+    x = (float(q_in) - float(zp_in)) * s_in
+    q_out = quantize_out(x)       // see qc.quantize
+    ```
+
+    The input may be a wide accumulator type (e.g. `i32` with scale
+    `s_a * s_b`); both sides must share the expressed type.
+
+    ```mlir
+    %r = qc.requantize %acc : tensor<4x!qc.uniform<i32:f32, 0.001>>
+                           -> tensor<4x!qc.uniform<i8:f32, 0.05>>
+    ```
+  }];
+  let arguments = (ins QC_QuantTensor:$input);
+  let results = (outs QC_QuantTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def QC_StorageCastOp : QC_Op<"storage_cast", [Pure, SameOperandsAndResultShape]> {
+  let summary = "reinterpret stored values as a quantized tensor, or back";
+  let description = [{
+    Converts between a quantized tensor and the signless integer tensor of its
+    stored values (`i8` bytes for FP8 storage), without changing any bit:
+
+    ```
+    storage_cast(q : tensor<...x!qc.uniform<u8:...>>) : tensor<...xi8>  // same bits
+    ```
+
+    Quantized constants are written as an integer `arith.constant` followed by
+    a `qc.storage_cast`. Exactly one side must be quantized, and the other
+    side's element type must be the storage's memory type (`iN`, or `i8` for
+    FP8).
+
+    ```mlir
+    %w = qc.storage_cast %bytes : tensor<16xi8> -> tensor<16x!qc.uniform<i8:f32, 0.02>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Calibration
+//===----------------------------------------------------------------------===//
+
+def QC_ObserveOp : QC_Op<"observe", [MemoryEffects<[MemWrite]>]> {
+  let summary = "calibration probe on a float tensor";
+  let description = [{
+    Records the values of `input` under the key `name` while calibrating. In a
+    calibration build it lowers to a call into the runtime's observer hook
+    (`qc_rt_observe(id, data, count)`); in a deployment build the calibration
+    passes fold the gathered statistics into `stats` and then erase the op.
+    The op has no result, so it never changes the computation it watches.
+
+    ```mlir
+    qc.observe %x {name = "conv1/Relu:0"} : tensor<1x8x16x16xf32>
+    qc.observe %y {name = "fc/MatMul:0",
+                   stats = #qc.stats<min = -1.5, max = 6.0, count = 8>} : tensor<1x10xf32>
+    ```
+  }];
+  let arguments = (ins QC_FloatTensor:$input, StrAttr:$name,
+                       OptionalAttr<QC_StatsAttr>:$stats);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Graph-level compute ops
+//===----------------------------------------------------------------------===//
+
+def QC_MatMulOp : QC_Op<"matmul", [Pure]> {
+  let summary = "batched matrix product with broadcasting (ONNX MatMul)";
+  let description = [{
+    `numpy.matmul` semantics: for `lhs` of shape `[..., M, K]` and `rhs` of
+    shape `[..., K, N]` (the batch dimensions broadcast),
+
+    ```
+    result[b..., m, n] = sum_k real(lhs[b..., m, k]) * real(rhs[b..., k, n])
+    ```
+
+    A rank-1 `lhs` is treated as `[1, K]` and a rank-1 `rhs` as `[K, 1]`, and
+    the added dimension is dropped from the result. Float operands multiply
+    and accumulate in their type. Quantized operands accumulate exactly in
+    `i32` as `sum_k (q_lhs - zp_lhs) * (q_rhs - zp_rhs)`; the result type then
+    decides the epilogue: a float result is the accumulator times
+    `s_lhs * s_rhs`; a quantized result is that value quantized with the
+    result's parameters (see `qc.quantize`).
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def QC_ConvOp : QC_Op<"conv", [Pure]> {
+  let summary = "grouped N-d convolution, channels first (ONNX Conv)";
+  let description = [{
+    For `input` `[N, C, D1..Dk]`, `weight` `[O, C / group, K1..Kk]` and an
+    optional `bias` `[O]`, with explicit `pads = [b1..bk, e1..ek]`:
+
+    ```
+    result[n, o, y1..yk] = bias[o] + sum_{c, j1..jk}
+        input_padded[n, g * C/group + c, y1*s1 + j1*d1, ...] * weight[o, c, j1..jk]
+    g = o / (O / group);   out_i = floor((D_i + b_i + e_i - d_i*(K_i-1) - 1) / s_i) + 1
+    ```
+
+    Padding is with real zero (the zero point for quantized inputs). Float
+    operands accumulate in their type; quantized operands accumulate in `i32`
+    as `qc.matmul` does, and the result type decides the epilogue.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+                       Optional<AnyRankedTensor>:$bias,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads,
+                       DefaultValuedAttr<I64Attr, "1">:$group);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // QC_DIALECT_QC_IR_QCOPS_TD

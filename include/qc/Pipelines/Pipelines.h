@@ -1,0 +1,47 @@
+//===- Pipelines.h - qc pass pipelines --------------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// The pass pipelines qc-compile runs. Each one is registered with qc-opt
+// under the same name, so every intermediate artifact can be reproduced:
+//
+//   qc-opt model.mlir --qc-cpu-pipeline="aot=true"
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_PIPELINES_PIPELINES_H
+#define QC_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::qc {
+
+/// Options of the CPU lowering pipeline.
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  PassOptions::Option<bool> aot{
+      *this, "aot",
+      llvm::cl::desc("Lower the entry function to qc's ahead-of-time ABI "
+                     "(caller-owned buffers, exported qc_model_* symbols)"),
+      llvm::cl::init(false)};
+  PassOptions::Option<std::string> entry{
+      *this, "entry",
+      llvm::cl::desc("Name of the entry function for the AOT ABI"),
+      llvm::cl::init("main_graph")};
+  PassOptions::Option<std::string> modelName{
+      *this, "model-name",
+      llvm::cl::desc("C identifier prefixing the model's exported symbols"),
+      llvm::cl::init("model")};
+};
+
+/// qc + linalg on tensors -> LLVM dialect, for the host CPU.
+void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
+
+/// Registers the pipelines above with the global pass registry.
+void registerQCPipelines();
+
+} // namespace mlir::qc
+
+#endif // QC_PIPELINES_PIPELINES_H

@@ -1,0 +1,24 @@
+//===- Passes.h - qc general transformations --------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_TRANSFORMS_PASSES_H
+#define QC_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::qc {
+
+#define GEN_PASS_DECL
+#include "qc/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "qc/Transforms/Passes.h.inc"
+
+} // namespace mlir::qc
+
+#endif // QC_TRANSFORMS_PASSES_H

@@ -1,0 +1,281 @@
+//===- QCOps.cpp - qc dialect operations ----------------------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/IR/QCDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+#define GET_OP_CLASSES
+#include "qc/Dialect/QC/IR/QCOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shape helpers
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+mlir::qc::inferMatMulShape(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
+                           SmallVectorImpl<int64_t> &result,
+                           function_ref<InFlightDiagnostic()> emitError) {
+  if (lhs.empty() || rhs.empty())
+    return emitError() << "matmul operands must have rank >= 1";
+  SmallVector<int64_t> a(lhs), b(rhs);
+  bool lhsVector = a.size() == 1, rhsVector = b.size() == 1;
+  if (lhsVector)
+    a.insert(a.begin(), 1);
+  if (rhsVector)
+    b.push_back(1);
+  int64_t k1 = a.back(), k2 = b[b.size() - 2];
+  if (!ShapedType::isDynamic(k1) && !ShapedType::isDynamic(k2) && k1 != k2)
+    return emitError() << "matmul contraction sizes differ: " << k1 << " vs "
+                       << k2;
+  ArrayRef<int64_t> batchA = ArrayRef<int64_t>(a).drop_back(2);
+  ArrayRef<int64_t> batchB = ArrayRef<int64_t>(b).drop_back(2);
+  size_t batchRank = std::max(batchA.size(), batchB.size());
+  result.clear();
+  for (size_t i = 0; i < batchRank; ++i) {
+    int64_t da = i + batchA.size() >= batchRank
+                     ? batchA[i + batchA.size() - batchRank]
+                     : 1;
+    int64_t db = i + batchB.size() >= batchRank
+                     ? batchB[i + batchB.size() - batchRank]
+                     : 1;
+    if (da == 1)
+      result.push_back(db);
+    else if (db == 1 || da == db)
+      result.push_back(da);
+    else if (ShapedType::isDynamic(da) || ShapedType::isDynamic(db))
+      result.push_back(ShapedType::kDynamic);
+    else
+      return emitError() << "matmul batch dimensions " << da << " and " << db
+                         << " do not broadcast";
+  }
+  if (!lhsVector)
+    result.push_back(a[a.size() - 2]);
+  if (!rhsVector)
+    result.push_back(b.back());
+  return success();
+}
+
+LogicalResult
+mlir::qc::inferConvShape(ArrayRef<int64_t> input, ArrayRef<int64_t> weight,
+                         ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                         ArrayRef<int64_t> pads, int64_t group,
+                         SmallVectorImpl<int64_t> &result,
+                         function_ref<InFlightDiagnostic()> emitError) {
+  int64_t rank = input.size();
+  if (rank < 3)
+    return emitError() << "convolution input must have rank >= 3, got " << rank;
+  if (int64_t(weight.size()) != rank)
+    return emitError() << "convolution weight rank " << weight.size()
+                       << " differs from input rank " << rank;
+  int64_t spatial = rank - 2;
+  if (int64_t(strides.size()) != spatial ||
+      int64_t(dilations.size()) != spatial ||
+      int64_t(pads.size()) != 2 * spatial)
+    return emitError() << "convolution needs " << spatial
+                       << " strides and dilations and " << 2 * spatial
+                       << " pads";
+  if (group < 1)
+    return emitError() << "convolution group must be >= 1, got " << group;
+  int64_t channels = input[1], outChannels = weight[0];
+  if (!ShapedType::isDynamic(channels) && !ShapedType::isDynamic(weight[1]) &&
+      channels != weight[1] * group)
+    return emitError() << "convolution input has " << channels
+                       << " channels but weight expects " << weight[1]
+                       << " x group " << group;
+  if (!ShapedType::isDynamic(outChannels) && outChannels % group != 0)
+    return emitError() << "convolution output channels " << outChannels
+                       << " are not a multiple of group " << group;
+  result.assign({input[0], outChannels});
+  for (int64_t i = 0; i < spatial; ++i) {
+    if (strides[i] < 1 || dilations[i] < 1)
+      return emitError() << "convolution strides and dilations must be >= 1";
+    if (pads[i] < 0 || pads[i + spatial] < 0)
+      return emitError() << "convolution pads must be >= 0";
+    int64_t size = input[i + 2], kernel = weight[i + 2];
+    if (ShapedType::isDynamic(size) || ShapedType::isDynamic(kernel)) {
+      result.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t span =
+        size + pads[i] + pads[i + spatial] - dilations[i] * (kernel - 1) - 1;
+    if (span < 0)
+      return emitError() << "convolution kernel extent exceeds padded input "
+                            "along spatial dimension "
+                         << i;
+    result.push_back(span / strides[i] + 1);
+  }
+  return success();
+}
+
+/// Checks a quantized element type (if any) against the shape it is used with.
+static LogicalResult verifyQuantizedShape(Operation *op, Type type,
+                                          StringRef what) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  UniformType quant = getUniformElementType(type);
+  if (!shaped || !quant)
+    return success();
+  return quant.verifyCompatibleShape(
+      shaped.getShape(), [&]() { return op->emitOpError() << what << ": "; });
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization casts
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  UniformType quant = getUniformElementType(getOutput().getType());
+  Type inputElement = getInput().getType().getElementType();
+  if (inputElement != quant.getExpressedType())
+    return emitOpError() << "input element type " << inputElement
+                         << " differs from the expressed type "
+                         << quant.getExpressedType();
+  if (!getSaturate() && !quant.isFloat8())
+    return emitOpError() << "saturate = false is only defined for FP8 storage";
+  return verifyQuantizedShape(*this, getOutput().getType(), "result");
+}
+
+LogicalResult DequantizeOp::verify() {
+  UniformType quant = getUniformElementType(getInput().getType());
+  Type outputElement = getOutput().getType().getElementType();
+  if (outputElement != quant.getExpressedType())
+    return emitOpError() << "result element type " << outputElement
+                         << " differs from the expressed type "
+                         << quant.getExpressedType();
+  return verifyQuantizedShape(*this, getInput().getType(), "input");
+}
+
+LogicalResult RequantizeOp::verify() {
+  UniformType in = getUniformElementType(getInput().getType());
+  UniformType out = getUniformElementType(getOutput().getType());
+  if (in.getExpressedType() != out.getExpressedType())
+    return emitOpError() << "input and result expressed types differ: "
+                         << in.getExpressedType() << " vs "
+                         << out.getExpressedType();
+  if (failed(verifyQuantizedShape(*this, getInput().getType(), "input")))
+    return failure();
+  return verifyQuantizedShape(*this, getOutput().getType(), "result");
+}
+
+LogicalResult StorageCastOp::verify() {
+  UniformType in = getUniformElementType(getInput().getType());
+  UniformType out = getUniformElementType(getOutput().getType());
+  if ((in != nullptr) == (out != nullptr))
+    return emitOpError() << "exactly one side must be quantized";
+  UniformType quant = in ? in : out;
+  Type other =
+      cast<ShapedType>(in ? getOutput().getType() : getInput().getType())
+          .getElementType();
+  if (other != quant.getStorageMemoryType())
+    return emitOpError() << "the non-quantized side must have element type "
+                         << quant.getStorageMemoryType() << ", got " << other;
+  return verifyQuantizedShape(*this,
+                              in ? getInput().getType() : getOutput().getType(),
+                              "quantized side");
+}
+
+OpFoldResult StorageCastOp::fold(FoldAdaptor) {
+  // storage_cast(storage_cast(x)) with matching outer types is x.
+  if (auto producer = getInput().getDefiningOp<StorageCastOp>())
+    if (producer.getInput().getType() == getType())
+      return producer.getInput();
+  return {};
+}
+
+LogicalResult ObserveOp::verify() {
+  if (getName().empty())
+    return emitOpError() << "needs a non-empty name";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Compute ops
+//===----------------------------------------------------------------------===//
+
+/// Element type of a compute-op operand or result for typing rules: the
+/// expressed type of a quantized type, else the type itself.
+static Type getRealElementType(Type type) {
+  Type element = cast<ShapedType>(type).getElementType();
+  if (auto quant = dyn_cast<UniformType>(element))
+    return quant.getExpressedType();
+  return element;
+}
+
+/// Typing rule shared by qc.matmul and qc.conv: all-float operands give a
+/// result of the same float type; quantized data with float or quantized
+/// weights gives a float or quantized result; quantized weights with float
+/// data (weight-only quantization) give a float result. All sides share one
+/// expressed type.
+static LogicalResult verifyComputeTypes(Operation *op, Type data, Type weight,
+                                        Type result) {
+  Type real = getRealElementType(data);
+  if (!isExpressedFloatType(real))
+    return op->emitOpError() << "operands must be float or !qc.uniform, got "
+                             << cast<ShapedType>(data).getElementType();
+  if (getRealElementType(weight) != real || getRealElementType(result) != real)
+    return op->emitOpError()
+           << "operands and result must share one expressed float type";
+  bool dataQuant = getUniformElementType(data) != nullptr;
+  bool weightQuant = getUniformElementType(weight) != nullptr;
+  bool resultQuant = getUniformElementType(result) != nullptr;
+  if (!dataQuant && resultQuant)
+    return op->emitOpError()
+           << "a quantized result needs quantized data operands";
+  if (dataQuant && !weightQuant)
+    return op->emitOpError()
+           << "quantized data needs a quantized weight operand";
+  if (dataQuant && getUniformElementType(data).getAxis() >= 0)
+    return op->emitOpError() << "data operands must be quantized per tensor";
+  return success();
+}
+
+LogicalResult MatMulOp::verify() {
+  auto lhsType = cast<RankedTensorType>(getLhs().getType());
+  auto rhsType = cast<RankedTensorType>(getRhs().getType());
+  auto resultType = cast<RankedTensorType>(getResult().getType());
+  if (failed(verifyComputeTypes(*this, lhsType, rhsType, resultType)) ||
+      failed(verifyQuantizedShape(*this, rhsType, "rhs")) ||
+      failed(verifyQuantizedShape(*this, resultType, "result")))
+    return failure();
+  SmallVector<int64_t> expected;
+  if (failed(inferMatMulShape(lhsType.getShape(), rhsType.getShape(), expected,
+                              [&]() { return emitOpError(); })))
+    return failure();
+  if (failed(mlir::verifyCompatibleShape(expected, resultType.getShape())))
+    return emitOpError() << "result shape does not match the operands";
+  return success();
+}
+
+LogicalResult ConvOp::verify() {
+  auto inputType = cast<RankedTensorType>(getInput().getType());
+  auto weightType = cast<RankedTensorType>(getWeight().getType());
+  auto resultType = cast<RankedTensorType>(getResult().getType());
+  if (failed(verifyComputeTypes(*this, inputType, weightType, resultType)) ||
+      failed(verifyQuantizedShape(*this, weightType, "weight")) ||
+      failed(verifyQuantizedShape(*this, resultType, "result")))
+    return failure();
+  SmallVector<int64_t> expected;
+  if (failed(inferConvShape(inputType.getShape(), weightType.getShape(),
+                            getStrides(), getDilations(), getPads(), getGroup(),
+                            expected, [&]() { return emitOpError(); })))
+    return failure();
+  if (failed(mlir::verifyCompatibleShape(expected, resultType.getShape())))
+    return emitOpError() << "result shape does not match the operands";
+  if (Value bias = getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 ||
+        (!biasType.isDynamicDim(0) && !weightType.isDynamicDim(0) &&
+         biasType.getDimSize(0) != weightType.getDimSize(0)))
+      return emitOpError() << "bias must be 1-D with one entry per output "
+                              "channel";
+  }
+  return success();
+}

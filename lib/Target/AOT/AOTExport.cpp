@@ -1,0 +1,120 @@
+//===- AOTExport.cpp - Exported qc_model_* symbols ------------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Target/AOT/ModelSignature.h"
+#include "qc/Target/AOT/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_AOTEXPORTPASS
+#include "qc/Target/AOT/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+struct AOTExportPass : public qc::impl::AOTExportPassBase<AOTExportPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    auto entryFn = module.lookupSymbol<LLVM::LLVMFuncOp>(entry);
+    if (!entryFn || entryFn.isExternal()) {
+      module.emitError() << "entry function '" << entry
+                         << "' is not defined in the LLVM dialect";
+      return signalPassFailure();
+    }
+    auto signature = module->getAttrOfType<StringAttr>(kSignatureAttrName);
+    if (!signature) {
+      module.emitError() << "missing '" << kSignatureAttrName
+                         << "'; run qc-aot-prepare-entry first";
+      return signalPassFailure();
+    }
+    auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    for (Type t : entryFn.getFunctionType().getParams())
+      if (t != ptrType) {
+        entryFn.emitError() << "entry arguments must be bare pointers; lower "
+                               "with use-bare-ptr-memref-call-conv";
+        return signalPassFailure();
+      }
+
+    // Everything but the exported symbols becomes internal.
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+      if (!fn.isExternal())
+        fn.setLinkage(LLVM::Linkage::Internal);
+
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    Location loc = module.getLoc();
+    auto voidType = LLVM::LLVMVoidType::get(ctx);
+    auto i32 = IntegerType::get(ctx, 32);
+
+    // void qc_model_invoke(void **buffers)
+    auto invokeType = LLVM::LLVMFunctionType::get(voidType, {ptrType});
+    auto invoke =
+        LLVM::LLVMFuncOp::create(b, loc, "qc_model_invoke", invokeType);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      Block *block = invoke.addEntryBlock(b);
+      b.setInsertionPointToStart(block);
+      SmallVector<Value> args;
+      for (unsigned i = 0, e = entryFn.getNumArguments(); i < e; ++i) {
+        Value slot =
+            LLVM::GEPOp::create(b, loc, ptrType, ptrType, block->getArgument(0),
+                                ArrayRef<LLVM::GEPArg>{int32_t(i)});
+        args.push_back(LLVM::LoadOp::create(b, loc, ptrType, slot));
+      }
+      LLVM::CallOp::create(b, loc, entryFn, args);
+      LLVM::ReturnOp::create(b, loc, ValueRange{});
+    }
+
+    // <model>_invoke: the same, under a per-model name.
+    std::string alias = sanitizeCIdentifier(modelName) + "_invoke";
+    if (!module.lookupSymbol(alias)) {
+      auto fn = LLVM::LLVMFuncOp::create(b, loc, alias, invokeType);
+      OpBuilder::InsertionGuard guard(b);
+      Block *block = fn.addEntryBlock(b);
+      b.setInsertionPointToStart(block);
+      LLVM::CallOp::create(b, loc, invoke, ValueRange{block->getArgument(0)});
+      LLVM::ReturnOp::create(b, loc, ValueRange{});
+    }
+
+    // const char *qc_model_signature(void)
+    {
+      std::string text = signature.getValue().str();
+      text.push_back('\0');
+      auto arrayType =
+          LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), text.size());
+      LLVM::GlobalOp::create(b, loc, arrayType, /*isConstant=*/true,
+                             LLVM::Linkage::Internal, "qc_signature_text",
+                             b.getStringAttr(text));
+      auto fn =
+          LLVM::LLVMFuncOp::create(b, loc, "qc_model_signature",
+                                   LLVM::LLVMFunctionType::get(ptrType, {}));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(fn.addEntryBlock(b));
+      Value address =
+          LLVM::AddressOfOp::create(b, loc, ptrType, "qc_signature_text");
+      LLVM::ReturnOp::create(b, loc, address);
+    }
+
+    // uint32_t qc_model_abi_version(void)
+    {
+      auto fn = LLVM::LLVMFuncOp::create(b, loc, "qc_model_abi_version",
+                                         LLVM::LLVMFunctionType::get(i32, {}));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(fn.addEntryBlock(b));
+      Value version = LLVM::ConstantOp::create(
+          b, loc, i32, b.getI32IntegerAttr(kModelABIVersion));
+      LLVM::ReturnOp::create(b, loc, version);
+    }
+    module->removeAttr(kSignatureAttrName);
+  }
+};
+} // namespace

@@ -1,0 +1,319 @@
+// RUN: qc-opt %s -split-input-file -verify-diagnostics
+
+func.func @scale_not_positive(%x: tensor<4xf32>) {
+  // expected-error @+1 {{scale must be positive and finite, got -0.5}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i8:f32, -0.5>>
+  return
+}
+
+// -----
+
+func.func @scale_zero(%x: tensor<4xf32>) {
+  // expected-error @+1 {{scale must be positive and finite, got 0}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i8:f32, 0.0>>
+  return
+}
+
+// -----
+
+func.func @scale_nan(%x: tensor<4xf32>) {
+  // expected-error @+1 {{scale must be positive and finite, got NaN}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i8:f32:0, block = 2, scales = dense<0x7FC00000> : tensor<2xf32>>>
+  return
+}
+
+// -----
+
+func.func @zero_point_out_of_range(%x: tensor<4xf32>) {
+  // expected-error @+1 {{zero point 300 is outside the storage range [-128, 127]}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i8:f32, 0.5:300>>
+  return
+}
+
+// -----
+
+func.func @int4_zero_point(%x: tensor<4xf32>) {
+  // expected-error @+1 {{zero point 8 is outside the storage range [-8, 7]}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i4:f32, 0.5:8>>
+  return
+}
+
+// -----
+
+func.func @narrow_zero_point(%x: tensor<4xf32>) {
+  // expected-error @+1 {{zero point -128 is outside the storage range [-127, 127]}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i8<-127:127>:f32, 0.5:-128>>
+  return
+}
+
+// -----
+
+func.func @bit_width(%x: tensor<4xf32>) {
+  // expected-error @+1 {{storage bit width 9 is out of range (expected 2 to 8, 16 or 32)}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i9:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @bit_width_one(%x: tensor<4xf32>) {
+  // expected-error @+1 {{storage bit width 1 is out of range}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<u1:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @wide_unsigned(%x: tensor<4xf32>) {
+  // expected-error @+1 {{unsigned storage wider than 16 bits is not supported, got u32}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<u32:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @storage_range(%x: tensor<4xf32>) {
+  // expected-error @+1 {{storage range [-200, 127] is outside the range of i8 [-128, 127]}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i8<-200:127>:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @storage_type(%x: tensor<4xf32>) {
+  // expected-error @+1 {{expected storage type iN, uN, f8E4M3FN or f8E5M2}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<f16:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @expressed_type(%x: tensor<4xf32>) {
+  // expected-error @+1 {{expressed type must be f16, bf16, f32 or f64}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i8:i32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @fp8_zero_point(%x: tensor<4xf32>) {
+  // expected-error @+1 {{FP8 quantization must have zero point 0, got 3}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<f8E4M3FN:f32, 0.5:3>>
+  return
+}
+
+// -----
+
+func.func @axis_out_of_range(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{quantization axis 2 is out of range for a value of rank 2}}
+  %q = qc.quantize %x : tensor<2x3xf32> -> tensor<2x3x!qc.uniform<i8:f32:2, {0.1, 0.2}>>
+  return
+}
+
+// -----
+
+func.func @axis_negative(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{quantization axis must be non-negative, got -3}}
+  %q = qc.quantize %x : tensor<2x3xf32> -> tensor<2x3x!qc.uniform<i8:f32:-3, {0.1, 0.2}>>
+  return
+}
+
+// -----
+
+func.func @axis_scale_count(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{per-axis quantization has 2 scales but dimension 1 has size 3}}
+  %q = qc.quantize %x : tensor<2x3xf32> -> tensor<2x3x!qc.uniform<i8:f32:1, {0.1, 0.2}>>
+  return
+}
+
+// -----
+
+func.func @block_not_dividing(%x: tensor<6x2xf32>) {
+  // expected-error @+1 {{block size 4 does not divide dimension 0 of size 6}}
+  %q = qc.quantize %x : tensor<6x2xf32> -> tensor<6x2x!qc.uniform<i4:f32:0, block = 4, scales = dense<0.5> : tensor<2x2xf32>>>
+  return
+}
+
+// -----
+
+func.func @block_scale_shape(%x: tensor<8x2xf32>) {
+  // expected-error @+1 {{per-group scales have 4 blocks along axis 0, expected 2}}
+  %q = qc.quantize %x : tensor<8x2xf32> -> tensor<8x2x!qc.uniform<i4:f32:0, block = 4, scales = dense<0.5> : tensor<4x2xf32>>>
+  return
+}
+
+// -----
+
+func.func @block_scale_rank(%x: tensor<8x2xf32>) {
+  // expected-error @+1 {{per-group scales must have the rank of the value (2), got 1}}
+  %q = qc.quantize %x : tensor<8x2xf32> -> tensor<8x2x!qc.uniform<i4:f32:0, block = 4, scales = dense<0.5> : tensor<2xf32>>>
+  return
+}
+
+// -----
+
+func.func @block_zero_point_shape(%x: tensor<8x2xf32>) {
+  // expected-error @+1 {{zero points and scales must have the same shape}}
+  %q = qc.quantize %x : tensor<8x2xf32> -> tensor<8x2x!qc.uniform<u4:f32:0, block = 4, scales = dense<0.5> : tensor<2x2xf32>, zero_points = dense<8> : tensor<2xi32>>>
+  return
+}
+
+// -----
+
+func.func @scale_type(%x: tensor<8x2xf32>) {
+  // expected-error @+1 {{scales must have the expressed type 'f32', got 'f16'}}
+  %q = qc.quantize %x : tensor<8x2xf32> -> tensor<8x2x!qc.uniform<u4:f32:0, block = 4, scales = dense<0.5> : tensor<2x2xf16>>>
+  return
+}
+
+// -----
+
+func.func @quantize_expressed_mismatch(%x: tensor<4xf16>) {
+  // expected-error @+1 {{input element type 'f16' differs from the expressed type 'f32'}}
+  %q = qc.quantize %x : tensor<4xf16> -> tensor<4x!qc.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @quantize_saturate_int(%x: tensor<4xf32>) {
+  // expected-error @+1 {{saturate = false is only defined for FP8 storage}}
+  %q = qc.quantize %x {saturate = false} : tensor<4xf32> -> tensor<4x!qc.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @quantize_shape(%x: tensor<4xf32>) {
+  // expected-error @+1 {{requires the same shape for all operands and results}}
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<5x!qc.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @dequantize_result_type(%q: tensor<4x!qc.uniform<i8:f32, 0.5>>) {
+  // expected-error @+1 {{result element type 'f64' differs from the expressed type 'f32'}}
+  %x = qc.dequantize %q : tensor<4x!qc.uniform<i8:f32, 0.5>> -> tensor<4xf64>
+  return
+}
+
+// -----
+
+func.func @requantize_expressed(%q: tensor<4x!qc.uniform<i8:f32, 0.5>>) {
+  // expected-error @+1 {{input and result expressed types differ: 'f32' vs 'f16'}}
+  %x = qc.requantize %q : tensor<4x!qc.uniform<i8:f32, 0.5>> -> tensor<4x!qc.uniform<i8:f16, 0.5>>
+  return
+}
+
+// -----
+
+func.func @storage_cast_both_float(%x: tensor<4xi8>) {
+  // expected-error @+1 {{exactly one side must be quantized}}
+  %y = qc.storage_cast %x : tensor<4xi8> -> tensor<4xi8>
+  return
+}
+
+// -----
+
+func.func @storage_cast_width(%x: tensor<4xi8>) {
+  // expected-error @+1 {{the non-quantized side must have element type 'i4', got 'i8'}}
+  %y = qc.storage_cast %x : tensor<4xi8> -> tensor<4x!qc.uniform<i4:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @observe_name(%x: tensor<4xf32>) {
+  // expected-error @+1 {{needs a non-empty name}}
+  qc.observe %x {name = ""} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @stats_order(%x: tensor<4xf32>) {
+  // expected-error @+1 {{statistics min is greater than max}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 2.0, max = 1.0, count = 1>} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_contraction(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) {
+  // expected-error @+1 {{matmul contraction sizes differ: 3 vs 4}}
+  %0 = qc.matmul %a, %b : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batch(%a: tensor<2x2x3xf32>, %b: tensor<3x3x5xf32>) {
+  // expected-error @+1 {{matmul batch dimensions 2 and 3 do not broadcast}}
+  %0 = qc.matmul %a, %b : (tensor<2x2x3xf32>, tensor<3x3x5xf32>) -> tensor<2x2x5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_result(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>) {
+  // expected-error @+1 {{result shape does not match the operands}}
+  %0 = qc.matmul %a, %b : (tensor<2x3xf32>, tensor<3x5xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_quantized_result_float_data(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>) {
+  // expected-error @+1 {{a quantized result needs quantized data operands}}
+  %0 = qc.matmul %a, %b : (tensor<2x3xf32>, tensor<3x5xf32>) -> tensor<2x5x!qc.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+func.func @matmul_mixed_float(%a: tensor<2x3xf32>, %b: tensor<3x5xf16>) {
+  // expected-error @+1 {{operands and result must share one expressed float type}}
+  %0 = qc.matmul %a, %b : (tensor<2x3xf32>, tensor<3x5xf16>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_per_axis_data(%a: tensor<2x3x!qc.uniform<i8:f32:1, {0.1, 0.2, 0.3}>>, %b: tensor<3x5x!qc.uniform<i8:f32, 0.5>>) {
+  // expected-error @+1 {{data operands must be quantized per tensor}}
+  %0 = qc.matmul %a, %b : (tensor<2x3x!qc.uniform<i8:f32:1, {0.1, 0.2, 0.3}>>, tensor<3x5x!qc.uniform<i8:f32, 0.5>>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @conv_channels(%x: tensor<1x4x8x8xf32>, %w: tensor<6x3x3x3xf32>) {
+  // expected-error @+1 {{convolution input has 4 channels but weight expects 3 x group 1}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x4x8x8xf32>, tensor<6x3x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_attrs(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>) {
+  // expected-error @+1 {{convolution needs 2 strides and dilations and 4 pads}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x4x8x8xf32>, tensor<6x4x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_result(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>) {
+  // expected-error @+1 {{result shape does not match the operands}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<6x4x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_bias(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>, %b: tensor<5xf32>) {
+  // expected-error @+1 {{bias must be 1-D with one entry per output channel}}
+  %0 = qc.conv %x, %w, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x4x8x8xf32>, tensor<6x4x3x3xf32>, tensor<5xf32>) -> tensor<1x6x6x6xf32>
+  return
+}

@@ -1,0 +1,120 @@
+// RUN: qc-opt %s | qc-opt | FileCheck %s
+// RUN: qc-opt %s --mlir-print-op-generic | qc-opt | FileCheck %s
+
+// Every !qc.uniform form and every qc op survives print -> parse -> print.
+
+// CHECK-LABEL: func.func @per_tensor
+func.func @per_tensor(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: qc.quantize %{{.*}} : tensor<4xf32> -> tensor<4x!qc.uniform<u8:f32, 0.0213:128>>
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<u8:f32, 0.0213:128>>
+  // CHECK: qc.dequantize %{{.*}} : tensor<4x!qc.uniform<u8:f32, 0.0213:128>> -> tensor<4xf32>
+  %d = qc.dequantize %q : tensor<4x!qc.uniform<u8:f32, 0.0213:128>> -> tensor<4xf32>
+  return %d : tensor<4xf32>
+}
+
+// CHECK-LABEL: func.func @storage_forms
+func.func @storage_forms(%x: tensor<4xf32>) {
+  // CHECK: !qc.uniform<i8:f32, 0.5>
+  %0 = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i8:f32, 0.5>>
+  // Narrow range keeps its bounds; the full range prints without them.
+  // CHECK: !qc.uniform<i8<-127:127>:f32, 0.5>
+  %1 = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i8<-127:127>:f32, 0.5>>
+  // CHECK: !qc.uniform<i8:f32, 0.5:-3>
+  %2 = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i8<-128:127>:f32, 0.5:-3>>
+  // CHECK: !qc.uniform<i4:f32, 0.25>
+  %3 = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i4:f32, 0.25>>
+  // An unsigned 4-bit zero point of 8 stays 8 (upstream prints it as -8).
+  // CHECK: !qc.uniform<u4:f32, 0.25:8>
+  %4 = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<u4:f32, 0.25:8>>
+  // CHECK: !qc.uniform<i2:f32, 1.0>
+  %5 = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i2:f32, 1.0>>
+  // CHECK: !qc.uniform<u16:f32, 1.0e-05:32768>
+  %6 = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<u16:f32, 0.00001:32768>>
+  // CHECK: !qc.uniform<f8E4M3FN:f32, 0.0125>
+  %7 = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<f8E4M3FN:f32, 0.0125>>
+  // CHECK: qc.quantize %{{.*}} {saturate = false} : tensor<4xf32> -> tensor<4x!qc.uniform<f8E5M2:f32, 2.0>>
+  %8 = qc.quantize %x {saturate = false} : tensor<4xf32> -> tensor<4x!qc.uniform<f8E5M2:f32, 2.0>>
+  return
+}
+
+// CHECK-LABEL: func.func @expressed_types
+func.func @expressed_types(%h: tensor<4xf16>, %b: tensor<4xbf16>, %d: tensor<4xf64>) {
+  // CHECK: !qc.uniform<i8:f16, 0.5>
+  %0 = qc.quantize %h : tensor<4xf16> -> tensor<4x!qc.uniform<i8:f16, 0.5>>
+  // CHECK: !qc.uniform<i8:bf16, 0.5>
+  %1 = qc.quantize %b : tensor<4xbf16> -> tensor<4x!qc.uniform<i8:bf16, 0.5>>
+  // Scales print with the fewest digits that parse back exactly.
+  // CHECK: !qc.uniform<i8:f64, 0.1>
+  %2 = qc.quantize %d : tensor<4xf64> -> tensor<4x!qc.uniform<i8:f64, 0.1>>
+  return
+}
+
+// CHECK-LABEL: func.func @per_axis
+func.func @per_axis(%x: tensor<2x3xf32>) {
+  // CHECK: !qc.uniform<i8:f32:1, {0.1, 0.2:3, 0.3}>
+  %0 = qc.quantize %x : tensor<2x3xf32> -> tensor<2x3x!qc.uniform<i8:f32:1, {0.1, 0.2:3, 0.3}>>
+  // CHECK: !qc.uniform<f8E4M3FN:f32:0, {0.5, 0.25}>
+  %1 = qc.quantize %x : tensor<2x3xf32> -> tensor<2x3x!qc.uniform<f8E4M3FN:f32:0, {0.5, 0.25}>>
+  return
+}
+
+// CHECK-LABEL: func.func @per_group
+func.func @per_group(%x: tensor<8x2xf32>) {
+  // CHECK: !qc.uniform<u4:f32:0, block = 4, scales = dense<{{.*}}> : tensor<2x2xf32>, zero_points = dense<{{\[\[}}8, 7], [8, 9]]> : tensor<2x2xi32>>
+  %0 = qc.quantize %x : tensor<8x2xf32> -> tensor<8x2x!qc.uniform<u4:f32:0, block = 4, scales = dense<[[0.5, 0.25], [1.0, 2.0]]> : tensor<2x2xf32>, zero_points = dense<[[8, 7], [8, 9]]> : tensor<2x2xi32>>>
+  // All-zero zero points are left out.
+  // CHECK: !qc.uniform<i4:f32:0, block = 2, scales = dense<{{.*}}> : tensor<4x2xf32>>
+  %1 = qc.quantize %x : tensor<8x2xf32> -> tensor<8x2x!qc.uniform<i4:f32:0, block = 2, scales = dense<0.5> : tensor<4x2xf32>>>
+  return
+}
+
+// CHECK-LABEL: func.func @requantize
+func.func @requantize(%acc: tensor<4x!qc.uniform<i32:f32, 0.001>>) -> tensor<4x!qc.uniform<i8:f32, 0.05>> {
+  // CHECK: qc.requantize %{{.*}} : tensor<4x!qc.uniform<i32:f32, 0.001>> -> tensor<4x!qc.uniform<i8:f32, 0.05>>
+  %r = qc.requantize %acc : tensor<4x!qc.uniform<i32:f32, 0.001>> -> tensor<4x!qc.uniform<i8:f32, 0.05>>
+  return %r : tensor<4x!qc.uniform<i8:f32, 0.05>>
+}
+
+// CHECK-LABEL: func.func @storage_cast
+func.func @storage_cast(%b: tensor<4xi8>) -> tensor<4xi8> {
+  // CHECK: qc.storage_cast %{{.*}} : tensor<4xi8> -> tensor<4x!qc.uniform<f8E4M3FN:f32, 1.0>>
+  %q = qc.storage_cast %b : tensor<4xi8> -> tensor<4x!qc.uniform<f8E4M3FN:f32, 1.0>>
+  // CHECK: qc.storage_cast %{{.*}} : tensor<4x!qc.uniform<f8E4M3FN:f32, 1.0>> -> tensor<4xi8>
+  %s = qc.storage_cast %q : tensor<4x!qc.uniform<f8E4M3FN:f32, 1.0>> -> tensor<4xi8>
+  return %s : tensor<4xi8>
+}
+
+// CHECK-LABEL: func.func @observe
+func.func @observe(%x: tensor<4xf32>) {
+  // CHECK: qc.observe %{{.*}} {name = "x"} : tensor<4xf32>
+  qc.observe %x {name = "x"} : tensor<4xf32>
+  // CHECK: qc.observe %{{.*}} {name = "y", stats = #qc.stats<min = -1.5, max = 6.0, count = 8>} : tensor<4xf32>
+  qc.observe %x {name = "y", stats = #qc.stats<min = -1.5, max = 6.0, count = 8>} : tensor<4xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @matmul
+func.func @matmul(%a: tensor<2x5x3xf32>, %b: tensor<3x4xf32>, %v: tensor<3xf32>) {
+  // CHECK: qc.matmul %{{.*}}, %{{.*}} : (tensor<2x5x3xf32>, tensor<3x4xf32>) -> tensor<2x5x4xf32>
+  %0 = qc.matmul %a, %b : (tensor<2x5x3xf32>, tensor<3x4xf32>) -> tensor<2x5x4xf32>
+  // CHECK: qc.matmul %{{.*}}, %{{.*}} : (tensor<2x5x3xf32>, tensor<3xf32>) -> tensor<2x5xf32>
+  %1 = qc.matmul %a, %v : (tensor<2x5x3xf32>, tensor<3xf32>) -> tensor<2x5xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @quantized_matmul
+func.func @quantized_matmul(%a: tensor<5x3x!qc.uniform<u8:f32, 0.1:128>>, %w: tensor<3x4x!qc.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>, %x: tensor<5x3xf32>) {
+  // CHECK: qc.matmul {{.*}} -> tensor<5x4x!qc.uniform<u8:f32, 0.2:100>>
+  %0 = qc.matmul %a, %w : (tensor<5x3x!qc.uniform<u8:f32, 0.1:128>>, tensor<3x4x!qc.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>) -> tensor<5x4x!qc.uniform<u8:f32, 0.2:100>>
+  // Weight-only quantization: float data, quantized weight, float result.
+  // CHECK: qc.matmul {{.*}} -> tensor<5x4xf32>
+  %1 = qc.matmul %x, %w : (tensor<5x3xf32>, tensor<3x4x!qc.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>) -> tensor<5x4xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @conv
+func.func @conv(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>) {
+  // CHECK: qc.conv %{{.*}}, %{{.*}}, %{{.*}} {dilations = array<i64: 1, 1>, group = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+  %0 = qc.conv %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 2} : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x4x4xf32>
+  return
+}

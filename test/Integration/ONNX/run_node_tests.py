@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Runs ONNX backend node tests through qc-compile + qc-run.
+
+Each test directory holds model.onnx and test_data_set_*/{input,output}_*.pb.
+For every selected test this compiles the model to a shared object with
+qc-compile, feeds each data set's inputs through qc-run, and compares the
+outputs with the expected ones at the ONNX backend tolerance (rtol 1e-3,
+atol 1e-7, NaN equal to NaN; exact for integer and bool outputs).
+
+Test selection: --expect FILE lists the tests that must pass, one per line
+('#' comments allowed). With --check-expectations the script fails if any of
+them fails; tests not listed are still run and reported, so newly working ones
+show up as "unexpected pass".
+
+The final line is "N passed, M failed".
+"""
+
+import argparse
+import concurrent.futures
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
+
+
+def load_tensor(path):
+    t = onnx.TensorProto()
+    with open(path, "rb") as f:
+        t.ParseFromString(f.read())
+    a = numpy_helper.to_array(t)
+    # onnx 1.12 returns shape (1,) for 0-d tensors.
+    return a.reshape(tuple(t.dims))
+
+
+def graph_inputs(model):
+    inits = {i.name for i in model.graph.initializer}
+    return [i.name for i in model.graph.input if i.name not in inits]
+
+
+def compare(name, got, want, rtol, atol):
+    if got.shape != want.shape:
+        return f"{name}: shape {got.shape}, expected {want.shape}"
+    if want.dtype.kind in "fc":
+        got64 = got.astype(np.float64)
+        want64 = want.astype(np.float64)
+        ok = np.isclose(got64, want64, rtol=rtol, atol=atol, equal_nan=True)
+        if not ok.all():
+            bad = np.argwhere(~ok)[0]
+            idx = tuple(bad)
+            return (f"{name}: {int((~ok).sum())} of {ok.size} elements differ,"
+                    f" first at {idx}: got {got[idx]!r}, expected {want[idx]!r}")
+        return None
+    if not np.array_equal(got.astype(want.dtype), want):
+        bad = np.argwhere(got.astype(want.dtype) != want)[0]
+        idx = tuple(bad)
+        return f"{name}: got {got[idx]!r} at {idx}, expected {want[idx]!r}"
+    return None
+
+
+def run_test(test_dir, tools, work, rtol, atol, timeout):
+    """Returns (status, message); status in pass/fail/compile-error."""
+    name = os.path.basename(test_dir)
+    model_path = os.path.join(test_dir, "model.onnx")
+    so = os.path.join(work, name + ".so")
+    r = subprocess.run([tools["qc-compile"], model_path, "-o", so, "-q"],
+                       capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        if r.returncode < 0:
+            return "fail", f"qc-compile died with signal {-r.returncode}"
+        msg = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
+        return "compile-error", msg
+    model = onnx.load(model_path, load_external_data=False)
+    inputs = graph_inputs(model)
+    outputs = [o.name for o in model.graph.output]
+    sets = sorted(d for d in os.listdir(test_dir)
+                  if d.startswith("test_data_set_"))
+    for s in sets:
+        sdir = os.path.join(test_dir, s)
+        feeds = {}
+        for i, iname in enumerate(inputs):
+            p = os.path.join(sdir, f"input_{i}.pb")
+            if not os.path.exists(p):
+                return "fail", f"{s}: missing {p}"
+            feeds[iname] = load_tensor(p)
+        in_npz = os.path.join(work, f"{name}.{s}.in.npz")
+        out_npz = os.path.join(work, f"{name}.{s}.out.npz")
+        np.savez(in_npz, **feeds)
+        r = subprocess.run([tools["qc-run"], so, "--inputs", in_npz,
+                            "--outputs", out_npz],
+                           capture_output=True, text=True, timeout=timeout)
+        if r.returncode != 0:
+            sig = f" (signal {-r.returncode})" if r.returncode < 0 else ""
+            msg = (r.stderr.strip().splitlines() or [""])[-1]
+            return "fail", f"{s}: qc-run failed{sig}: {msg}"
+        got = np.load(out_npz)
+        for j, oname in enumerate(outputs):
+            p = os.path.join(sdir, f"output_{j}.pb")
+            if not os.path.exists(p):
+                continue
+            want = load_tensor(p)
+            err = compare(oname, got[oname], want, rtol, atol)
+            if err:
+                return "fail", f"{s}: {err}"
+    return "pass", ""
+
+
+def read_list(path):
+    names = []
+    with open(path) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                names.append(line)
+    return names
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--bin", required=True, help="directory with qc-compile and qc-run")
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--filter", default="", help="regex on test names")
+    ap.add_argument("--expect", help="file listing tests that must pass")
+    ap.add_argument("--only-expected", action="store_true",
+                    help="run only the tests listed in --expect")
+    ap.add_argument("--check-expectations", action="store_true",
+                    help="exit 1 if an expected test does not pass")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--rtol", type=float, default=1e-3)
+    ap.add_argument("--atol", type=float, default=1e-7)
+    ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="print every test, not only failures")
+    ap.add_argument("--keep", help="keep compiled models in this directory")
+    args = ap.parse_args()
+
+    if not os.path.isdir(args.data):
+        print(f"ONNX backend test data not found at {args.data}; install "
+              "libonnx-testdata")
+        print("0 passed, 0 failed")
+        return 0
+    tools = {t: os.path.join(args.bin, t) for t in ("qc-compile", "qc-run")}
+    expected = set(read_list(args.expect)) if args.expect else set()
+    tests = sorted(d for d in os.listdir(args.data)
+                   if os.path.isfile(os.path.join(args.data, d, "model.onnx")))
+    if args.filter:
+        tests = [t for t in tests if re.search(args.filter, t)]
+    if args.only_expected:
+        tests = [t for t in tests if t in expected]
+    missing = expected - set(os.listdir(args.data))
+    work = args.keep or tempfile.mkdtemp(prefix="qc-node-tests-")
+    os.makedirs(work, exist_ok=True)
+
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(run_test, os.path.join(args.data, t), tools,
+                               work, args.rtol, args.atol, args.timeout): t
+                   for t in tests}
+        for fut in concurrent.futures.as_completed(futures):
+            t = futures[fut]
+            try:
+                results[t] = fut.result()
+            except subprocess.TimeoutExpired:
+                results[t] = ("fail", "timed out")
+            except Exception as e:  # report, never hide
+                results[t] = ("fail", f"harness error: {e!r}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+    npass = sum(1 for s, _ in results.values() if s == "pass")
+    regressions, unexpected = [], []
+    for t in sorted(results):
+        status, msg = results[t]
+        in_scope = t in expected
+        if status == "pass" and expected and not in_scope:
+            unexpected.append(t)
+        if in_scope and status != "pass":
+            regressions.append(t)
+        if args.verbose or (in_scope and status != "pass") or \
+                (not expected and status != "pass"):
+            print(f"{status.upper():14} {t}  {msg}")
+    for t in unexpected:
+        print(f"UNEXPECTED PASS {t}")
+    for t in sorted(missing):
+        print(f"MISSING        {t} (listed in {args.expect})")
+    print(f"node tests: {npass} of {len(results)} run pass"
+          f" ({len(expected)} expected, {len(regressions)} expected failing,"
+          f" {len(unexpected)} unexpected passes)")
+    failed = len(regressions) + len(missing) if expected else \
+        len(results) - npass
+    passed = (len(expected) - len(regressions) - len(missing)) if expected \
+        else npass
+    print(f"{passed} passed, {failed} failed")
+    if args.check_expectations and (regressions or missing):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+//===- qc-compile.cpp - ONNX model to native shared object ----------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// qc-compile model.onnx -o model.so
+//
+// Imports the model, runs the CPU pipeline (the same one `qc-opt
+// --qc-cpu-pipeline` runs), generates machine code with LLVM and links a
+// shared object plus a C header describing its entry point.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Import/ONNX/ONNXImporter.h"
+#include "qc/InitAllQC.h"
+#include "qc/Pipelines/Pipelines.h"
+#include "qc/Target/AOT/Codegen.h"
+#include "qc/Target/AOT/ModelSignature.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/Timer.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace llvm;
+
+static cl::OptionCategory category("qc-compile options");
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
+                                      cl::desc("<model.onnx|model.onnxtext>"),
+                                      cl::cat(category));
+static cl::opt<std::string>
+    outputFile("o", cl::desc("Output file (default: <model>.so)"),
+               cl::value_desc("path"), cl::cat(category));
+static cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("Static shape of a graph input, NAME=D0,D1,... (repeatable); "
+             "required for inputs with dynamic dimensions"),
+    cl::value_desc("NAME=D0,D1,..."), cl::cat(category));
+static cl::opt<std::string>
+    target("target",
+           cl::desc("Target architecture: x86_64 (default on this "
+                    "machine), aarch64, or host"),
+           cl::init("host"), cl::cat(category));
+static cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("CPU to optimize for: native (default for the host), "
+                 "generic, or an LLVM CPU name such as znver4 or "
+                 "neoverse-v1"),
+        cl::init("native"), cl::cat(category));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("What to write: so (shared object + header, default), obj, "
+                  "llvm (optimized LLVM IR), mlir (imported MLIR), "
+                  "lowered-mlir (LLVM-dialect MLIR)"),
+         cl::init("so"), cl::cat(category));
+static cl::opt<std::string>
+    headerFile("header",
+               cl::desc("C header to write with --emit=so (default: output "
+                        "path with .h)"),
+               cl::value_desc("path"), cl::cat(category));
+static cl::opt<std::string> modelName(
+    "name",
+    cl::desc("Model name, also the C prefix of the header's functions "
+             "(default: output file stem)"),
+    cl::cat(category));
+static cl::opt<bool> noChecker("no-onnx-checker",
+                               cl::desc("Skip onnx::checker validation"),
+                               cl::cat(category));
+static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
+                                  cl::init(3), cl::Prefix, cl::cat(category));
+static cl::opt<bool> quiet("q", cl::desc("Do not print progress"),
+                           cl::cat(category));
+
+namespace {
+/// Prints "qc-compile: <stage> (<seconds> s)" lines to stderr.
+class Progress {
+public:
+  void stage(StringRef name) {
+    finish();
+    current = name.str();
+    start = std::chrono::steady_clock::now();
+  }
+  void finish() {
+    if (current.empty() || quiet)
+      return;
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    errs() << "qc-compile: " << current << " (" << format("%.2f", seconds)
+           << " s)\n";
+    current.clear();
+  }
+
+private:
+  std::string current;
+  std::chrono::steady_clock::time_point start;
+};
+} // namespace
+
+static int fail(const Twine &message) {
+  WithColor::error(errs(), "qc-compile") << message << "\n";
+  return 1;
+}
+
+static LogicalResult writeFile(StringRef path, StringRef contents) {
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file) {
+    WithColor::error(errs(), "qc-compile") << error << "\n";
+    return failure();
+  }
+  file->os() << contents;
+  file->keep();
+  return success();
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "qc-compile: compile an ONNX model into a native shared object\n\n"
+      "  qc-compile model.onnx -o model.so [--input-shape x=1,3,224,224]\n\n"
+      "writes model.so, which exports qc_model_invoke / qc_model_signature\n"
+      "(load it with qc_model_open() from qc/qc_runtime.h, or run it with\n"
+      "qc-run), and model.h, a C header with a typed <name>_run() wrapper.\n");
+
+  StringRef stem = sys::path::stem(inputFile);
+  std::string output = outputFile;
+  if (output.empty()) {
+    SmallString<256> path(inputFile);
+    sys::path::replace_extension(path, emit == "so"     ? ".so"
+                                       : emit == "obj"  ? ".o"
+                                       : emit == "llvm" ? ".ll"
+                                                        : ".mlir");
+    output = std::string(path);
+  }
+  if (emit != "so" && emit != "obj" && emit != "llvm" && emit != "mlir" &&
+      emit != "lowered-mlir")
+    return fail("unknown --emit=" + emit +
+                " (expected so, obj, llvm, mlir or lowered-mlir)");
+
+  qc::ONNXImportOptions options;
+  options.runChecker = !noChecker;
+  for (const std::string &spec : inputShapes) {
+    std::string error = qc::parseInputShapeOption(spec, options);
+    if (!error.empty())
+      return fail(error);
+  }
+  std::string name = modelName.empty()
+                         ? qc::sanitizeCIdentifier(
+                               output == "-" ? stem : sys::path::stem(output))
+                         : qc::sanitizeCIdentifier(modelName);
+  options.modelName = modelName.empty() ? stem.str() : modelName.getValue();
+
+  std::string error;
+  FailureOr<qc::TargetSpec> targetSpec = qc::resolveTarget(target, cpu, error);
+  if (failed(targetSpec))
+    return fail(error);
+  targetSpec->optLevel = optLevel;
+
+  DialectRegistry registry;
+  qc::registerAllQCDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  Progress progress;
+  progress.stage("imported " + inputFile);
+  auto module = qc::importONNXFile(inputFile, &context, options);
+  if (failed(module))
+    return 1;
+  progress.finish();
+  if (emit == "mlir") {
+    std::string text;
+    raw_string_ostream os(text);
+    (*module)->print(os);
+    return failed(writeFile(output, text)) ? 1 : 0;
+  }
+
+  auto entry = (*module)->lookupSymbol<func::FuncOp>("main_graph");
+  FailureOr<qc::ModelSignature> signature =
+      qc::ModelSignature::fromFunction(entry);
+  if (failed(signature))
+    return 1;
+
+  progress.stage("lowered to LLVM");
+  PassManager pm(&context);
+  qc::CPUPipelineOptions pipelineOptions;
+  pipelineOptions.aot = true;
+  pipelineOptions.modelName = name;
+  qc::buildCPUPipeline(pm, pipelineOptions);
+  if (failed(pm.run(**module)))
+    return 1;
+  progress.finish();
+  if (emit == "lowered-mlir") {
+    std::string text;
+    raw_string_ostream os(text);
+    (*module)->print(os);
+    return failed(writeFile(output, text)) ? 1 : 0;
+  }
+
+  progress.stage("generated " + targetSpec->triple + " code (" +
+                 targetSpec->cpu + ")");
+  SmallString<0> objectBytes;
+  raw_svector_ostream objectStream(objectBytes);
+  std::string llvmIR;
+  if (failed(qc::emitObject(**module, *targetSpec, objectStream,
+                            emit == "llvm" ? &llvmIR : nullptr)))
+    return 1;
+  progress.finish();
+  if (emit == "llvm")
+    return failed(writeFile(output, llvmIR)) ? 1 : 0;
+  if (emit == "obj")
+    return failed(writeFile(output, objectBytes)) ? 1 : 0;
+
+  progress.stage("linked " + output);
+  SmallString<128> objectPath;
+  int fd;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("qc-model", "o", fd, objectPath))
+    return fail("cannot create a temporary file: " + ec.message());
+  {
+    raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << objectBytes;
+  }
+  FileRemover removeObject(objectPath);
+  if (failed(qc::linkSharedObject(objectPath, output, *targetSpec, error)))
+    return fail(error);
+  std::string header = headerFile;
+  if (header.empty()) {
+    SmallString<256> path(output);
+    sys::path::replace_extension(path, ".h");
+    header = std::string(path);
+  }
+  if (failed(writeFile(header, signature->toCHeader(name))))
+    return 1;
+  progress.finish();
+  return 0;
+}
