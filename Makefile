@@ -38,6 +38,7 @@ build: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 check: build format-check
+	@utils/fetch-models.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 demo: build

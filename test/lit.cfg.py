@@ -10,7 +10,7 @@ from lit.llvm import llvm_config
 config.name = "qc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".onnxtext"]
-config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Inputs", "run_node_tests.py", "run_model_tests.py", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qc_obj_root, "test")
 
@@ -36,3 +36,14 @@ if shutil.which("ptxas", path="/usr/local/cuda/bin"):
     config.available_features.add("ptxas")
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
+
+# AArch64 cross testing: Debian's libc6-dev-arm64-cross + qemu-user.
+qemu = shutil.which("qemu-aarch64")
+if qemu and os.path.exists("/usr/aarch64-linux-gnu/lib/libc.so.6") and \
+        os.path.isdir("/usr/lib/gcc-cross/aarch64-linux-gnu"):
+    config.available_features.add("aarch64-cross")
+    config.substitutions.append(
+        ("%aarch64_cc", os.path.join(config.llvm_tools_dir, "clang") +
+         " --target=aarch64-linux-gnu -fuse-ld=lld"))
+    config.substitutions.append(
+        ("%qemu_aarch64", qemu + " -L /usr/aarch64-linux-gnu"))

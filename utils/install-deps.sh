@@ -16,8 +16,10 @@ build_pkgs=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   libgtest-dev
   python3 python3-numpy python3-onnx
+  zlib1g-dev
+  qemu-user libc6-dev-arm64-cross libgcc-12-dev-arm64-cross
 )
-models_pkgs=(python3-torch)
+models_pkgs=(python3-torch python3-sklearn)
 bench_pkgs=(libdnnl-dev)
 
 pkgs=("${build_pkgs[@]}")

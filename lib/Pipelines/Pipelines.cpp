@@ -46,9 +46,10 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  // Math functions LLVM has no intrinsic for (erf, tanh, ...) call libm.
-  pm.addPass(createConvertMathToLibmPass());
+  // LLVM intrinsics first (roundeven, exp, sqrt, ... stay vectorizable);
+  // the functions LLVM has no intrinsic for (erf, tanh, ...) call libm.
   pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

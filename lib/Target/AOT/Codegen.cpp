@@ -155,14 +155,24 @@ LogicalResult mlir::qc::linkSharedObject(StringRef objectPath,
   SmallVector<std::string> args{
       lld,           "-shared", "--gc-sections",  "-z",
       "noexecstack", "-o",      outputPath.str(), objectPath.str()};
+  // Record libm and libc as dependencies so that any process can load the
+  // model, and insist that every symbol resolves now rather than when a user
+  // loads it. That needs the target's C library: the host's, or a Debian
+  // cross one (libc6-dev-<arch>-cross); without one, a cross-compiled model
+  // resolves them when loaded.
+  StringRef arch = StringRef(target.triple).split('-').first;
+  std::string multiarch = (arch + "-linux-gnu").str();
+  SmallVector<std::string> libDirs;
   if (target.isHost) {
-    // Record libm and libc as dependencies so that any process can load the
-    // model; cross targets resolve them when loaded.
-    StringRef arch = StringRef(target.triple).split('-').first;
-    std::string multiarch = (arch + "-linux-gnu").str();
-    for (const char *prefix : {"/usr/lib/", "/lib/"})
-      args.push_back("-L" + std::string(prefix) + multiarch);
-    // Every symbol must resolve now, not when a user loads the model.
+    libDirs = {"/usr/lib/" + multiarch, "/lib/" + multiarch};
+  } else {
+    std::string cross = "/usr/" + multiarch + "/lib";
+    if (llvm::sys::fs::exists(cross + "/libc.so"))
+      libDirs = {cross};
+  }
+  if (!libDirs.empty()) {
+    for (const std::string &dir : libDirs)
+      args.push_back("-L" + dir);
     args.push_back("--no-undefined");
     args.push_back("--as-needed");
     args.push_back("-lm");
