@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Conversion/QCToLinalg/QCToLinalg.h"
+#include "QuantParams.h"
 #include "qc/Conversion/Passes.h"
 #include "qc/Utils/TensorBuilders.h"
 
@@ -239,60 +240,6 @@ Value mlir::qc::buildDequantizeScalar(OpBuilder &b, Location loc, Value q,
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Where an elementwise linalg.generic finds the scale and zero point of a
-/// quantized type: constants in the body (per tensor) or extra broadcast
-/// inputs (per axis, per group).
-struct QuantParamAccess {
-  UniformType type;
-  int scaleArg = -1;
-  int zeroPointArg = -1;
-
-  /// Adds the parameter tensors of `type` as inputs of a generic of `rank`.
-  void addInputs(OpBuilder &b, Location loc, int64_t rank,
-                 SmallVectorImpl<Value> &inputs,
-                 SmallVectorImpl<AffineMap> &maps) {
-    if (type.isPerTensor())
-      return;
-    MLIRContext *ctx = b.getContext();
-    int64_t axis = type.getAxis();
-    AffineMap map;
-    if (type.isPerAxis()) {
-      map = AffineMap::get(rank, 0, getAffineDimExpr(axis, ctx));
-    } else {
-      SmallVector<AffineExpr> exprs;
-      for (int64_t i = 0; i < rank; ++i)
-        exprs.push_back(
-            i == axis ? getAffineDimExpr(i, ctx).floorDiv(type.getBlockSize())
-                      : getAffineDimExpr(i, ctx));
-      map = AffineMap::get(rank, 0, exprs, ctx);
-    }
-    scaleArg = inputs.size();
-    inputs.push_back(arith::ConstantOp::create(b, loc, type.getScales()));
-    maps.push_back(map);
-    if (!type.hasZeroZeroPoints()) {
-      zeroPointArg = inputs.size();
-      inputs.push_back(arith::ConstantOp::create(b, loc, type.getZeroPoints()));
-      maps.push_back(map);
-    }
-  }
-
-  Value getScale(OpBuilder &b, Location loc, ValueRange args) const {
-    if (scaleArg >= 0)
-      return args[scaleArg];
-    return arith::ConstantOp::create(
-        b, loc, type.getExpressedType(),
-        b.getFloatAttr(type.getExpressedType(),
-                       type.getScales().getValues<APFloat>()[0]));
-  }
-
-  Value getZeroPoint(OpBuilder &b, Location loc, ValueRange args) const {
-    if (zeroPointArg >= 0)
-      return args[zeroPointArg];
-    int64_t zp = type.isPerTensor() ? type.getZeroPoint() : 0;
-    return constI(b, loc, b.getI32Type(), zp);
-  }
-};
-
 /// Builds `out[i] = body(in[i], params...)` as one linalg.generic.
 Value buildQuantElementwise(
     OpBuilder &b, Location loc, Value input, Type resultElementType,
@@ -306,9 +253,12 @@ Value buildQuantElementwise(
   SmallVector<Value> inputs{input};
   SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(rank, ctx)};
   SmallVector<QuantParamAccess> access;
+  SmallVector<AffineExpr> dims;
+  for (int64_t i = 0; i < rank; ++i)
+    dims.push_back(getAffineDimExpr(i, ctx));
   for (UniformType type : paramTypes) {
     access.push_back(QuantParamAccess{type});
-    access.back().addInputs(b, loc, rank, inputs, maps);
+    access.back().addInputs(b, loc, rank, dims, inputs, maps);
   }
   maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
   Value init =
@@ -661,6 +611,7 @@ void mlir::qc::populateQCToLinalgPatterns(const TypeConverter &converter,
       .add<QuantizeLowering, DequantizeLowering, RequantizeLowering,
            StorageCastLowering, MatMulLowering, ConvLowering, ObserveLowering>(
           converter, patterns.getContext());
+  populateQuantizedComputePatterns(converter, patterns);
 }
 
 namespace {

@@ -123,10 +123,48 @@ func.func @conv_grouped(%x: tensor<1x4x6x6xf32>, %w: tensor<4x2x3x3xf32>) -> ten
 
 // -----
 
-// Quantized compute ops are not lowered here yet: the pass fails loudly
-// rather than producing float code for them.
-func.func @quantized_matmul(%a: tensor<2x3x!qc.uniform<u8:f32, 0.1:128>>, %w: tensor<3x4x!qc.uniform<i8:f32, 0.1>>) -> tensor<2x4xf32> {
+// Quantized data x per-channel weights: an i32 accumulation over
+// (q_a - zp_a) * (q_w - zp_w), then an epilogue scaling by s_a * s_w[n].
+// CHECK-LABEL: func.func @quantized_matmul
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: outs(%{{.*}} : tensor<2x4xi32>)
+// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: arith.subi
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: arith.muli
+// CHECK: arith.addi
+// CHECK: linalg.generic
+// CHECK: arith.sitofp %{{.*}} : i32 to f32
+// CHECK: arith.mulf
+func.func @quantized_matmul(%a: tensor<2x3x!qc.uniform<u8:f32, 0.1:128>>, %w: tensor<3x4x!qc.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>) -> tensor<2x4xf32> {
+  %0 = qc.matmul %a, %w : (tensor<2x3x!qc.uniform<u8:f32, 0.1:128>>, tensor<3x4x!qc.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// Weight-only: the weight is dequantized inside the reduction loop, never
+// materialized as a float tensor.
+// CHECK-LABEL: func.func @weight_only_matmul
+// CHECK-NOT: tensor<3x4xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x3xf32>, tensor<3x4xi4>, tensor<4xf32>)
+// CHECK: arith.extsi %{{.*}} : i4 to i32
+// CHECK: arith.sitofp
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @weight_only_matmul(%a: tensor<2x3xf32>, %w: tensor<3x4x!qc.uniform<i4:f32:1, {0.1, 0.2, 0.3, 0.4}>>) -> tensor<2x4xf32> {
+  %0 = qc.matmul %a, %w : (tensor<2x3xf32>, tensor<3x4x!qc.uniform<i4:f32:1, {0.1, 0.2, 0.3, 0.4}>>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// Integer kernels cannot rescale along the contraction: weights quantized
+// per input channel with quantized data are rejected.
+func.func @per_input_channel(%a: tensor<2x3x!qc.uniform<u8:f32, 0.1:128>>, %w: tensor<3x4x!qc.uniform<i8:f32:0, {0.1, 0.2, 0.3}>>) -> tensor<2x4xf32> {
   // expected-error @+1 {{failed to legalize operation 'qc.matmul'}}
-  %0 = qc.matmul %a, %w : (tensor<2x3x!qc.uniform<u8:f32, 0.1:128>>, tensor<3x4x!qc.uniform<i8:f32, 0.1>>) -> tensor<2x4xf32>
+  %0 = qc.matmul %a, %w : (tensor<2x3x!qc.uniform<u8:f32, 0.1:128>>, tensor<3x4x!qc.uniform<i8:f32:0, {0.1, 0.2, 0.3}>>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }

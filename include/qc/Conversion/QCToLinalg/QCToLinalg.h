@@ -21,6 +21,12 @@ void populateQCTypeConversion(TypeConverter &converter);
 void populateQCToLinalgPatterns(const TypeConverter &converter,
                                 RewritePatternSet &patterns);
 
+/// Adds the patterns lowering qc.matmul / qc.conv with quantized operands
+/// to integer (or weight-only dequantizing) kernels. Included in
+/// populateQCToLinalgPatterns.
+void populateQuantizedComputePatterns(const TypeConverter &converter,
+                                      RewritePatternSet &patterns);
+
 /// Scalar code for one element, shared by the lowering and by fused kernels.
 /// `scale` has the expressed type and `zeroPoint` is i32.
 ///
