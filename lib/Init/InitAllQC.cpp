@@ -6,9 +6,11 @@
 
 #include "qc/InitAllQC.h"
 
+#include "qc/Calibration/Passes.h"
 #include "qc/Conversion/Passes.h"
 #include "qc/Dialect/QC/IR/QCDialect.h"
 #include "qc/Pipelines/Pipelines.h"
+#include "qc/Quantization/Passes.h"
 #include "qc/Target/AOT/Passes.h"
 #include "qc/Transforms/Passes.h"
 
@@ -43,5 +45,7 @@ void mlir::qc::registerAllQCPasses() {
   registerQCConversionPasses();
   registerQCAOTPasses();
   registerQCTransformsPasses();
+  registerQCCalibrationPasses();
+  registerQCQuantizationPasses();
   registerQCPipelines();
 }

@@ -599,3 +599,20 @@ qc_status_t qc_model_run(const qc_model_t *model, const qc_tensor_t *inputs,
   }
   return status;
 }
+
+qc_status_t qc_model_set_observer(qc_model_t *model, qc_observer_fn fn,
+                                  void *user) {
+  void *sym = NULL;
+  void (*setter)(qc_observer_fn, void *);
+  if (!model)
+    return set_error(QC_ERROR_INVALID_ARGUMENT,
+                     "qc_model_set_observer: model is NULL");
+  if (!load_symbol(model->handle, "qc_model_set_observer", &sym))
+    return set_error(QC_ERROR_ABI,
+                     "model '%s' has no calibration probes (not a "
+                     "calibration build)",
+                     model->sig.model_name);
+  memcpy(&setter, &sym, sizeof(setter));
+  setter(fn, user);
+  return QC_OK;
+}

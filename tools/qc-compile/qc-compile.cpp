@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qc/Compiler/Compiler.h"
 #include "qc/Import/ONNX/ONNXImporter.h"
 #include "qc/InitAllQC.h"
 #include "qc/Pipelines/Pipelines.h"
@@ -80,6 +81,41 @@ static cl::opt<std::string> modelName(
     cl::desc("Model name, also the C prefix of the header's functions "
              "(default: output file stem)"),
     cl::cat(category));
+static cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("Quantize the model: int8 (W8A8: int8 per-channel weights, 8-bit "
+             "per-tensor activations, integer matmul/conv). Needs --calib or "
+             "--calib-table"),
+    cl::value_desc("scheme"), cl::cat(category));
+static cl::opt<std::string> calib(
+    "calib",
+    cl::desc("Calibration data: an .npz with one array per model input, "
+             "named after it, samples on the leading axis; or a folder of "
+             "per-sample .npz files"),
+    cl::value_desc("path"), cl::cat(category));
+static cl::opt<std::string> calibTable(
+    "calib-table",
+    cl::desc("Calibration statistics cache (JSON): used instead of running "
+             "calibration if it exists, else written after calibrating"),
+    cl::value_desc("path"), cl::cat(category));
+static cl::opt<std::string> calibMethod(
+    "calib-method",
+    cl::desc("Activation range: minmax (default), percentile, entropy "
+             "(KL divergence, TensorRT-style) or mse"),
+    cl::init("minmax"), cl::cat(category));
+static cl::opt<double> percentile("percentile",
+                                  cl::desc("Percentile for "
+                                           "--calib-method=percentile"),
+                                  cl::init(99.99), cl::cat(category));
+static cl::opt<std::string> activationType(
+    "activation-type",
+    cl::desc("Activation storage: u8 (asymmetric, default; x86 VNNI's "
+             "operand type) or i8 (symmetric)"),
+    cl::init("u8"), cl::cat(category));
+static cl::list<std::string>
+    keepFloat("keep-float", cl::CommaSeparated,
+              cl::desc("ONNX node names whose ops stay in float"),
+              cl::value_desc("NODE,..."), cl::cat(category));
 static cl::opt<bool> noChecker("no-onnx-checker",
                                cl::desc("Skip onnx::checker validation"),
                                cl::cat(category));
@@ -157,24 +193,34 @@ int main(int argc, char **argv) {
     return fail("unknown --emit=" + emit +
                 " (expected so, obj, llvm, mlir or lowered-mlir)");
 
-  qc::ONNXImportOptions options;
-  options.runChecker = !noChecker;
+  qc::CompileOptions options;
+  options.inputPath = inputFile;
+  options.import.runChecker = !noChecker;
   for (const std::string &spec : inputShapes) {
-    std::string error = qc::parseInputShapeOption(spec, options);
+    std::string error = qc::parseInputShapeOption(spec, options.import);
     if (!error.empty())
       return fail(error);
   }
-  std::string name = modelName.empty()
-                         ? qc::sanitizeCIdentifier(
-                               output == "-" ? stem : sys::path::stem(output))
-                         : qc::sanitizeCIdentifier(modelName);
-  options.modelName = modelName.empty() ? stem.str() : modelName.getValue();
-
-  std::string error;
-  FailureOr<qc::TargetSpec> targetSpec = qc::resolveTarget(target, cpu, error);
-  if (failed(targetSpec))
-    return fail(error);
-  targetSpec->optLevel = optLevel;
+  options.symbolName = modelName.empty()
+                           ? qc::sanitizeCIdentifier(
+                                 output == "-" ? stem : sys::path::stem(output))
+                           : qc::sanitizeCIdentifier(modelName);
+  options.import.modelName =
+      modelName.empty() ? stem.str() : modelName.getValue();
+  options.target = target;
+  options.cpu = cpu;
+  options.optLevel = optLevel;
+  options.quantize = quantize;
+  options.calibPath = calib;
+  options.calibTable = calibTable;
+  options.calibMethod = calibMethod;
+  options.percentile = percentile;
+  options.activationType = activationType;
+  options.keepFloat.assign(keepFloat.begin(), keepFloat.end());
+  if (!quiet)
+    options.progress = [](const std::string &line) {
+      errs() << "qc-compile: " << line << "\n";
+    };
 
   DialectRegistry registry;
   qc::registerAllQCDialects(registry);
@@ -184,8 +230,9 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
   Progress progress;
-  progress.stage("imported " + inputFile);
-  auto module = qc::importONNXFile(inputFile, &context, options);
+  progress.stage("imported " + inputFile +
+                 (quantize.empty() ? "" : " and quantized it"));
+  auto module = qc::buildModule(&context, options);
   if (failed(module))
     return 1;
   progress.finish();
@@ -196,17 +243,30 @@ int main(int argc, char **argv) {
     return failed(writeFile(output, text)) ? 1 : 0;
   }
 
-  auto entry = (*module)->lookupSymbol<func::FuncOp>("main_graph");
-  FailureOr<qc::ModelSignature> signature =
-      qc::ModelSignature::fromFunction(entry);
-  if (failed(signature))
-    return 1;
+  if (emit == "so") {
+    progress.stage("compiled and linked " + output);
+    std::string header = headerFile;
+    if (header.empty()) {
+      SmallString<256> path(output);
+      sys::path::replace_extension(path, ".h");
+      header = std::string(path);
+    }
+    if (failed(qc::emitSharedObject(**module, options, output, header)))
+      return 1;
+    progress.finish();
+    return 0;
+  }
 
+  std::string error;
+  FailureOr<qc::TargetSpec> targetSpec = qc::resolveTarget(target, cpu, error);
+  if (failed(targetSpec))
+    return fail(error);
+  targetSpec->optLevel = optLevel;
   progress.stage("lowered to LLVM");
   PassManager pm(&context);
   qc::CPUPipelineOptions pipelineOptions;
   pipelineOptions.aot = true;
-  pipelineOptions.modelName = name;
+  pipelineOptions.modelName = options.symbolName;
   qc::buildCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))
     return 1;
@@ -217,7 +277,6 @@ int main(int argc, char **argv) {
     (*module)->print(os);
     return failed(writeFile(output, text)) ? 1 : 0;
   }
-
   progress.stage("generated " + targetSpec->triple + " code (" +
                  targetSpec->cpu + ")");
   SmallString<0> objectBytes;
@@ -229,30 +288,5 @@ int main(int argc, char **argv) {
   progress.finish();
   if (emit == "llvm")
     return failed(writeFile(output, llvmIR)) ? 1 : 0;
-  if (emit == "obj")
-    return failed(writeFile(output, objectBytes)) ? 1 : 0;
-
-  progress.stage("linked " + output);
-  SmallString<128> objectPath;
-  int fd;
-  if (std::error_code ec =
-          sys::fs::createTemporaryFile("qc-model", "o", fd, objectPath))
-    return fail("cannot create a temporary file: " + ec.message());
-  {
-    raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << objectBytes;
-  }
-  FileRemover removeObject(objectPath);
-  if (failed(qc::linkSharedObject(objectPath, output, *targetSpec, error)))
-    return fail(error);
-  std::string header = headerFile;
-  if (header.empty()) {
-    SmallString<256> path(output);
-    sys::path::replace_extension(path, ".h");
-    header = std::string(path);
-  }
-  if (failed(writeFile(header, signature->toCHeader(name))))
-    return 1;
-  progress.finish();
-  return 0;
+  return failed(writeFile(output, objectBytes)) ? 1 : 0;
 }

@@ -114,7 +114,82 @@ struct AOTExportPass : public qc::impl::AOTExportPassBase<AOTExportPass> {
           b, loc, i32, b.getI32IntegerAttr(kModelABIVersion));
       LLVM::ReturnOp::create(b, loc, version);
     }
+    if (failed(defineObservers(module, b)))
+      return signalPassFailure();
     module->removeAttr(kSignatureAttrName);
+  }
+
+  /// Calibration builds: defines each `__qc_observe_<i>(ptr data)` to pass
+  /// the data to the hook installed with `qc_model_set_observer(hook,
+  /// user)`, and exports that setter. The hook is process-global state:
+  /// calibration builds are not thread-safe (deployment builds have none).
+  LogicalResult defineObservers(ModuleOp module, OpBuilder &b) {
+    auto sizes = module->getAttrOfType<DenseI64ArrayAttr>("qc.observer_sizes");
+    if (!sizes)
+      return success();
+    MLIRContext *ctx = module.getContext();
+    Location loc = module.getLoc();
+    auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    auto voidType = LLVM::LLVMVoidType::get(ctx);
+    auto i32 = IntegerType::get(ctx, 32);
+    auto i64 = IntegerType::get(ctx, 64);
+    for (StringRef name : {"qc_observer_hook", "qc_observer_user"})
+      LLVM::GlobalOp::create(b, loc, ptrType, /*isConstant=*/false,
+                             LLVM::Linkage::Internal, name,
+                             LLVM::ZeroAttr::get(ctx));
+    auto hookType =
+        LLVM::LLVMFunctionType::get(voidType, {ptrType, i32, ptrType, i64});
+    for (auto [id, size] : llvm::enumerate(sizes.asArrayRef())) {
+      std::string name = "__qc_observe_" + std::to_string(id);
+      auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+      if (!fn)
+        continue; // the probe was optimized away with its value
+      if (!fn.isExternal() || fn.getNumArguments() != 1)
+        return fn.emitError() << "unexpected definition of observer " << name;
+      fn.setLinkage(LLVM::Linkage::Internal);
+      OpBuilder::InsertionGuard guard(b);
+      Block *entry = fn.addEntryBlock(b);
+      Block *call = b.createBlock(&fn.getBody());
+      Block *exit = b.createBlock(&fn.getBody());
+      b.setInsertionPointToStart(entry);
+      Value hookAddr =
+          LLVM::AddressOfOp::create(b, loc, ptrType, "qc_observer_hook");
+      Value hook = LLVM::LoadOp::create(b, loc, ptrType, hookAddr);
+      Value null = LLVM::ZeroOp::create(b, loc, ptrType);
+      Value set =
+          LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, hook, null);
+      LLVM::CondBrOp::create(b, loc, set, call, exit);
+      b.setInsertionPointToStart(call);
+      Value userAddr =
+          LLVM::AddressOfOp::create(b, loc, ptrType, "qc_observer_user");
+      Value user = LLVM::LoadOp::create(b, loc, ptrType, userAddr);
+      Value idValue =
+          LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(id));
+      Value count =
+          LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(size));
+      LLVM::CallOp::create(
+          b, loc, hookType,
+          ValueRange{hook, user, idValue, entry->getArgument(0), count});
+      LLVM::BrOp::create(b, loc, exit);
+      b.setInsertionPointToStart(exit);
+      LLVM::ReturnOp::create(b, loc, ValueRange{});
+    }
+    // void qc_model_set_observer(hook, user)
+    auto setter = LLVM::LLVMFuncOp::create(
+        b, loc, "qc_model_set_observer",
+        LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType}));
+    OpBuilder::InsertionGuard guard(b);
+    Block *block = setter.addEntryBlock(b);
+    b.setInsertionPointToStart(block);
+    LLVM::StoreOp::create(
+        b, loc, block->getArgument(0),
+        LLVM::AddressOfOp::create(b, loc, ptrType, "qc_observer_hook"));
+    LLVM::StoreOp::create(
+        b, loc, block->getArgument(1),
+        LLVM::AddressOfOp::create(b, loc, ptrType, "qc_observer_user"));
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
+    module->removeAttr("qc.observer_sizes");
+    return success();
   }
 };
 } // namespace

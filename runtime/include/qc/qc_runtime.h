@@ -179,6 +179,24 @@ QC_API qc_status_t qc_model_run(const qc_model_t *model,
                                 const qc_tensor_t *inputs, size_t num_inputs,
                                 const qc_tensor_t *outputs, size_t num_outputs);
 
+/**
+ * Calibration hook: called during qc_model_run() of a calibration build
+ * (qc-compile's internal builds with qc.observe probes) once per probe with
+ * that tensor's float32 data. `id` numbers the probes in the order qc-compile
+ * recorded them. `data` is only valid during the call.
+ */
+typedef void (*qc_observer_fn)(void *user, int32_t id, const float *data,
+                               int64_t count);
+
+/**
+ * Installs `fn` (NULL removes it) as the calibration hook of `model`.
+ * Returns QC_ERROR_ABI if the model has no probes (a deployment build). The
+ * hook is global to the loaded library: a calibration build must not be run
+ * from several threads at once.
+ */
+QC_API qc_status_t qc_model_set_observer(qc_model_t *model, qc_observer_fn fn,
+                                         void *user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -317,3 +317,19 @@ func.func @conv_bias(%x: tensor<1x4x8x8xf32>, %w: tensor<6x4x3x3xf32>, %b: tenso
   %0 = qc.conv %x, %w, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x4x8x8xf32>, tensor<6x4x3x3xf32>, tensor<5xf32>) -> tensor<1x6x6x6xf32>
   return
 }
+
+// -----
+
+func.func @stats_histogram_type(%x: tensor<4xf32>) {
+  // expected-error @+1 {{statistics histogram must be a non-empty 1-D i64 tensor}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, hist_max = 1.0, hist = dense<[1, 2]> : tensor<2xi32>>} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @stats_histogram_range(%x: tensor<4xf32>) {
+  // expected-error @+1 {{statistics histogram needs a positive hist_max}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, hist_max = 0.0, hist = dense<[1, 2]> : tensor<2xi64>>} : tensor<4xf32>
+  return
+}

@@ -90,6 +90,8 @@ func.func @observe(%x: tensor<4xf32>) {
   qc.observe %x {name = "x"} : tensor<4xf32>
   // CHECK: qc.observe %{{.*}} {name = "y", stats = #qc.stats<min = -1.5, max = 6.0, count = 8>} : tensor<4xf32>
   qc.observe %x {name = "y", stats = #qc.stats<min = -1.5, max = 6.0, count = 8>} : tensor<4xf32>
+  // CHECK: qc.observe %{{.*}} {name = "z", stats = #qc.stats<min = -1.5, max = 6.0, count = 8, hist_max = 6.0, hist = dense<[5, 0, 2, 1]> : tensor<4xi64>>} : tensor<4xf32>
+  qc.observe %x {name = "z", stats = #qc.stats<min = -1.5, max = 6.0, count = 8, hist_max = 6.0, hist = dense<[5, 0, 2, 1]> : tensor<4xi64>>} : tensor<4xf32>
   return
 }
 

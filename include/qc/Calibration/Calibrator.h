@@ -1,0 +1,76 @@
+//===- Calibrator.h - Run a model natively to gather statistics -*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Calibration compiles the float model with its qc.observe probes lowered to
+// calls into a hook, loads the shared object through the qc runtime, runs it
+// on every calibration sample and accumulates per-probe statistics: min/max
+// on a first pass, then (if a histogram method needs them) histograms of |x|
+// over [0, max|x|] on a second pass. The statistics are then attached to the
+// probes of the deployment module as #qc.stats, where quantization passes
+// read them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_CALIBRATION_CALIBRATOR_H
+#define QC_CALIBRATION_CALIBRATOR_H
+
+#include "qc/Support/Calibration.h"
+#include "qc/Target/AOT/Codegen.h"
+#include "qc/Utils/DType.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mlir::qc {
+
+/// One input tensor of a calibration sample.
+struct CalibrationTensor {
+  std::string name;
+  ONNXDType dtype = ONNXDType::Undefined;
+  SmallVector<int64_t> shape;
+  std::vector<char> data;
+};
+
+/// A complete feed of the model: one tensor per input.
+using CalibrationSample = std::vector<CalibrationTensor>;
+
+struct CalibrationOptions {
+  /// Gather histograms (a second pass over the data).
+  bool histograms = false;
+  unsigned histogramBins = 2048;
+  /// Reports progress: (samples done, total) over both passes.
+  std::function<void(size_t, size_t)> progress;
+};
+
+/// Statistics of one probe over all samples.
+struct TensorStatistics {
+  double min = 0, max = 0;
+  int64_t samples = 0;
+  /// NaN/Inf values seen (ignored by min/max and histograms).
+  int64_t nonFinite = 0;
+  calib::Histogram histogram;
+};
+
+/// Runs calibration. `module` is the float model with qc.observe probes
+/// (see qc-insert-observers) imported on the samples' shapes; it is cloned,
+/// not changed. Reports errors (bad samples, compile or load failures) as
+/// diagnostics on the module.
+FailureOr<llvm::StringMap<TensorStatistics>>
+runCalibration(ModuleOp module, ArrayRef<CalibrationSample> samples,
+               const CalibrationOptions &options);
+
+/// Sets the `stats` of every qc.observe in `module` from `stats`, by probe
+/// name. Fails, naming it, on a probe that has none.
+LogicalResult attachStatistics(ModuleOp module,
+                               const llvm::StringMap<TensorStatistics> &stats);
+
+} // namespace mlir::qc
+
+#endif // QC_CALIBRATION_CALIBRATOR_H

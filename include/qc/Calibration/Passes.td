@@ -1,0 +1,41 @@
+//===- Passes.td - qc calibration passes -------------------*- tablegen -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_CALIBRATION_PASSES_TD
+#define QC_CALIBRATION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def InsertObserversPass : Pass<"qc-insert-observers", "func::FuncOp"> {
+  let summary = "Put a qc.observe probe on every tensor quantization will need";
+  let description = [{
+    Observes the float data operands of `qc.matmul` and `qc.conv` (both
+    operands of a matmul when neither is a constant, as in attention), once
+    per value. Each probe is named after the value's producer: the ONNX node
+    name of its location, `input:<name>` for model inputs, with `@N` added
+    to tell apart several values of one node. Names depend only on the graph,
+    not on shapes, so a model imported twice (for calibration and for
+    deployment, possibly with different batch sizes) gets the same names.
+  }];
+  let dependentDialects = ["::mlir::qc::QCDialect"];
+}
+
+def LowerObserversPass : Pass<"qc-lower-observers", "ModuleOp"> {
+  let summary = "Turn qc.observe into calls to the calibration hook";
+  let description = [{
+    For a calibration build: each `qc.observe` number `i` becomes a call to
+    a private function `__qc_observe_i(tensor)`; after lowering,
+    `qc-aot-export` defines those functions to pass the tensor's data to the
+    hook set with `qc_model_set_observer`. The probes' names are recorded in
+    order on the module as `qc.observers`.
+  }];
+}
+
+def StripObserversPass : Pass<"qc-strip-observers", "func::FuncOp"> {
+  let summary = "Remove qc.observe probes";
+}
+
+#endif // QC_CALIBRATION_PASSES_TD

@@ -1,0 +1,83 @@
+//===- Compiler.h - qc's compilation driver ---------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// The steps of `qc-compile` as a library, so that the command-line tool, the
+// C API and the Python package run exactly the same code:
+//
+//   import ONNX -> [calibrate -> quantize] -> lower -> object -> .so + .h
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_COMPILER_COMPILER_H
+#define QC_COMPILER_COMPILER_H
+
+#include "qc/Calibration/Calibrator.h"
+#include "qc/Import/ONNX/ONNXImporter.h"
+#include "qc/Target/AOT/Codegen.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mlir::qc {
+
+struct CompileOptions {
+  std::string inputPath;
+  ONNXImportOptions import;
+  /// Target architecture (host, x86_64, aarch64) and CPU (native, ...).
+  std::string target = "host";
+  std::string cpu = "native";
+  unsigned optLevel = 3;
+  /// C identifier prefixing the model's exported symbols and header.
+  std::string symbolName = "model";
+
+  /// Quantization: "" (float) or "int8" (W8A8).
+  std::string quantize;
+  /// Calibration data: an .npz with one array per model input, samples on
+  /// the leading axis, or a folder of per-sample .npz files.
+  std::string calibPath;
+  /// Statistics cache: read when it exists, else written after calibration.
+  std::string calibTable;
+  std::string calibMethod = "minmax";
+  double percentile = 99.99;
+  std::string activationType = "u8";
+  std::vector<std::string> keepFloat;
+
+  /// Receives progress lines ("calibrating: 12/64 samples").
+  std::function<void(const std::string &)> progress;
+};
+
+/// Reads calibration samples. Samples holding NaN or Inf are skipped with a
+/// warning (emitted at `loc`); unknown or missing input names and
+/// inconsistent shapes are errors.
+FailureOr<std::vector<CalibrationSample>>
+loadCalibrationData(StringRef path, ArrayRef<std::string> inputNames,
+                    Location loc);
+
+/// Reads / writes the calibration table (JSON, keyed by probe name).
+FailureOr<llvm::StringMap<TensorStatistics>>
+readCalibrationTable(StringRef path, Location loc);
+LogicalResult
+writeCalibrationTable(StringRef path,
+                      const llvm::StringMap<TensorStatistics> &stats,
+                      Location loc);
+
+/// Imports the model and, if asked, calibrates and quantizes it. The result
+/// is tensor-level IR ready for the CPU pipeline (observers stripped).
+FailureOr<OwningOpRef<ModuleOp>> buildModule(MLIRContext *context,
+                                             const CompileOptions &options);
+
+/// Lowers `module` (in place) and writes `output` (.so) and `header` (.h,
+/// unless empty).
+LogicalResult emitSharedObject(ModuleOp module, const CompileOptions &options,
+                               StringRef output, StringRef header);
+
+} // namespace mlir::qc
+
+#endif // QC_COMPILER_COMPILER_H

@@ -1,0 +1,140 @@
+//===- Observers.cpp - Inserting, lowering and stripping qc.observe -------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Calibration/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_INSERTOBSERVERSPASS
+#define GEN_PASS_DEF_LOWEROBSERVERSPASS
+#define GEN_PASS_DEF_STRIPOBSERVERSPASS
+#include "qc/Calibration/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+
+/// The name of the location (the ONNX node name), if any.
+static std::string locationName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = locationName(inner); !name.empty())
+        return name;
+  return "";
+}
+
+/// True for values computed only from constants (weights).
+static bool isConstantLike(Value value) {
+  Operation *op = value.getDefiningOp();
+  if (!op)
+    return false;
+  if (op->hasTrait<OpTrait::ConstantLike>())
+    return true;
+  // A weight reshaped, transposed or reinterpreted is still a weight.
+  if (isa<StorageCastOp, tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+          linalg::TransposeOp>(op))
+    return isConstantLike(op->getOperand(0));
+  return false;
+}
+
+namespace {
+struct InsertObserversPass
+    : public qc::impl::InsertObserversPassBase<InsertObserversPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    SmallVector<Value> observed;
+    llvm::DenseSet<Value> seen;
+    auto observe = [&](Value v) {
+      // The calibration hook takes f32 data.
+      if (!cast<ShapedType>(v.getType()).getElementType().isF32())
+        return;
+      if (isConstantLike(v) || !seen.insert(v).second)
+        return;
+      observed.push_back(v);
+    };
+    func.walk([&](Operation *op) {
+      if (auto matmul = dyn_cast<MatMulOp>(op)) {
+        observe(matmul.getLhs());
+        if (!isConstantLike(matmul.getRhs()))
+          observe(matmul.getRhs());
+      } else if (auto conv = dyn_cast<ConvOp>(op)) {
+        observe(conv.getInput());
+      }
+    });
+    // Names in program order, so that they do not depend on shapes.
+    llvm::StringMap<unsigned> uses;
+    OpBuilder b(func.getContext());
+    for (Value v : observed) {
+      std::string name;
+      if (auto arg = dyn_cast<BlockArgument>(v)) {
+        auto attr =
+            func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "qc.name");
+        name =
+            "input:" + (attr ? attr.str() : std::to_string(arg.getArgNumber()));
+        b.setInsertionPointToStart(arg.getOwner());
+      } else {
+        name = locationName(v.getLoc());
+        if (name.empty())
+          name = v.getDefiningOp()->getName().getStringRef().str();
+        b.setInsertionPointAfterValue(v);
+      }
+      unsigned n = uses[name]++;
+      if (n > 0)
+        name += "@" + std::to_string(n);
+      ObserveOp::create(b, v.getLoc(), v, b.getStringAttr(name),
+                        /*stats=*/StatsAttr());
+    }
+  }
+};
+
+struct LowerObserversPass
+    : public qc::impl::LowerObserversPassBase<LowerObserversPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<ObserveOp> observers;
+    module.walk([&](ObserveOp op) { observers.push_back(op); });
+    SmallVector<Attribute> names;
+    SmallVector<int64_t> sizes;
+    OpBuilder b(&getContext());
+    for (auto [id, op] : llvm::enumerate(observers)) {
+      names.push_back(op.getNameAttr());
+      sizes.push_back(op.getInput().getType().getNumElements());
+      std::string fnName = (kObserveFunctionPrefix + Twine(id)).str();
+      b.setInsertionPointToEnd(module.getBody());
+      auto type =
+          FunctionType::get(&getContext(), {op.getInput().getType()}, {});
+      auto fn = func::FuncOp::create(b, op.getLoc(), fnName, type);
+      fn.setPrivate();
+      b.setInsertionPoint(op);
+      func::CallOp::create(b, op.getLoc(), fn, ValueRange{op.getInput()});
+      op.erase();
+    }
+    module->setAttr(kObserversAttrName, b.getArrayAttr(names));
+    module->setAttr(kObserverSizesAttrName, b.getDenseI64ArrayAttr(sizes));
+  }
+};
+
+struct StripObserversPass
+    : public qc::impl::StripObserversPassBase<StripObserversPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    getOperation().walk([](ObserveOp op) { op.erase(); });
+  }
+};
+} // namespace

@@ -1,0 +1,461 @@
+//===- Compiler.cpp - qc's compilation driver -----------------------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Compiler/Compiler.h"
+#include "qc/Calibration/Passes.h"
+#include "qc/Pipelines/Pipelines.h"
+#include "qc/Quantization/Passes.h"
+#include "qc/Support/Npz.h"
+#include "qc/Target/AOT/ModelSignature.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::qc;
+
+//===----------------------------------------------------------------------===//
+// Calibration data
+//===----------------------------------------------------------------------===//
+
+/// True if a float array holds NaN or Inf.
+static bool hasNonFinite(const npz::Array &array, size_t offset, size_t count) {
+  if (array.dtype == QC_DTYPE_FLOAT32) {
+    const float *p = reinterpret_cast<const float *>(array.data.data());
+    for (size_t i = offset; i < offset + count; ++i)
+      if (!std::isfinite(p[i]))
+        return true;
+  } else if (array.dtype == QC_DTYPE_FLOAT64) {
+    const double *p = reinterpret_cast<const double *>(array.data.data());
+    for (size_t i = offset; i < offset + count; ++i)
+      if (!std::isfinite(p[i]))
+        return true;
+  }
+  return false;
+}
+
+/// Copies elements [offset, offset + count) of `array` into a tensor,
+/// narrowing float64 to the float32 models take.
+static CalibrationTensor makeTensor(const std::string &name,
+                                    const npz::Array &array, size_t offset,
+                                    size_t count, ArrayRef<int64_t> shape) {
+  CalibrationTensor t;
+  t.name = name;
+  t.shape.assign(shape.begin(), shape.end());
+  if (array.dtype == QC_DTYPE_FLOAT64) {
+    t.dtype = ONNXDType::Float;
+    t.data.resize(count * 4);
+    const double *src = reinterpret_cast<const double *>(array.data.data());
+    float *dst = reinterpret_cast<float *>(t.data.data());
+    for (size_t i = 0; i < count; ++i)
+      dst[i] = float(src[offset + i]);
+    return t;
+  }
+  t.dtype = static_cast<ONNXDType>(array.dtype);
+  size_t size = qc_dtype_size(array.dtype);
+  const char *src = reinterpret_cast<const char *>(array.data.data());
+  t.data.assign(src + offset * size, src + (offset + count) * size);
+  return t;
+}
+
+FailureOr<std::vector<CalibrationSample>>
+mlir::qc::loadCalibrationData(StringRef path, ArrayRef<std::string> inputNames,
+                              Location loc) {
+  llvm::StringSet<> inputs;
+  std::string inputList;
+  for (const std::string &name : inputNames) {
+    inputs.insert(name);
+    inputList += (inputList.empty() ? "" : ", ") + name;
+  }
+  std::vector<CalibrationSample> samples;
+  unsigned skipped = 0;
+  auto checkNames = [&](const std::vector<npz::NamedArray> &arrays,
+                        StringRef file) -> LogicalResult {
+    llvm::StringSet<> seen;
+    for (const npz::NamedArray &a : arrays) {
+      if (!inputs.count(a.name))
+        return emitError(loc)
+               << "calibration data " << file << " has array '" << a.name
+               << "', which is not a model input (inputs: " << inputList << ")";
+      seen.insert(a.name);
+    }
+    for (const std::string &name : inputNames)
+      if (!seen.count(name))
+        return emitError(loc)
+               << "calibration data " << file
+               << " has no array for model input '" << name << "'";
+    return success();
+  };
+
+  if (llvm::sys::fs::is_directory(path)) {
+    // One .npz per sample, arrays without a sample axis.
+    std::vector<std::string> files;
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(path, ec), end; it != end && !ec;
+         it.increment(ec))
+      if (StringRef(it->path()).ends_with(".npz"))
+        files.push_back(it->path());
+    std::sort(files.begin(), files.end());
+    if (files.empty())
+      return emitError(loc)
+             << "calibration folder " << path << " holds no .npz files";
+    for (const std::string &file : files) {
+      std::vector<npz::NamedArray> arrays;
+      std::string error;
+      if (!npz::readNpz(file, arrays, error))
+        return emitError(loc)
+               << "cannot read calibration sample " << file << ": " << error;
+      if (failed(checkNames(arrays, file)))
+        return failure();
+      CalibrationSample sample;
+      bool bad = false;
+      for (const npz::NamedArray &a : arrays) {
+        if (hasNonFinite(a.array, 0, a.array.numElements()))
+          bad = true;
+        sample.push_back(makeTensor(
+            a.name, a.array, 0, a.array.numElements(),
+            SmallVector<int64_t>(a.array.shape.begin(), a.array.shape.end())));
+      }
+      if (bad) {
+        emitWarning(loc) << "calibration sample " << file
+                         << " holds NaN or Inf values; skipped";
+        ++skipped;
+        continue;
+      }
+      samples.push_back(std::move(sample));
+    }
+  } else {
+    // One .npz, samples on the leading axis of every array.
+    std::vector<npz::NamedArray> arrays;
+    std::string error;
+    if (!npz::readNpz(path.str(), arrays, error))
+      return emitError(loc)
+             << "cannot read calibration data " << path << ": " << error;
+    if (failed(checkNames(arrays, path)))
+      return failure();
+    int64_t count = -1;
+    for (const npz::NamedArray &a : arrays) {
+      if (a.array.shape.empty())
+        return emitError(loc) << "calibration array '" << a.name
+                              << "' needs a leading sample axis";
+      if (count >= 0 && a.array.shape[0] != count)
+        return emitError(loc)
+               << "calibration arrays disagree on the number of samples: '"
+               << a.name << "' has " << a.array.shape[0] << ", expected "
+               << count;
+      count = a.array.shape[0];
+    }
+    for (int64_t s = 0; s < count; ++s) {
+      CalibrationSample sample;
+      bool bad = false;
+      for (const npz::NamedArray &a : arrays) {
+        SmallVector<int64_t> feed(a.array.shape.begin() + 1,
+                                  a.array.shape.end());
+        size_t per = 1;
+        for (int64_t d : feed)
+          per *= size_t(d);
+        if (hasNonFinite(a.array, s * per, per)) {
+          if (!bad)
+            emitWarning(loc) << "calibration sample " << s << " of input '"
+                             << a.name << "' holds NaN or Inf values; skipped";
+          bad = true;
+        }
+        sample.push_back(makeTensor(a.name, a.array, s * per, per, feed));
+      }
+      if (bad) {
+        ++skipped;
+        continue;
+      }
+      samples.push_back(std::move(sample));
+    }
+  }
+  if (samples.empty())
+    return emitError(loc) << "no usable calibration samples in " << path
+                          << (skipped ? " (all held NaN or Inf)" : "");
+  // Every sample must feed the same shapes: they are compiled once.
+  for (const CalibrationSample &sample : samples)
+    for (size_t i = 0; i < sample.size(); ++i)
+      if (sample[i].shape != samples[0][i].shape)
+        return emitError(loc)
+               << "calibration samples feed input '" << sample[i].name
+               << "' with different shapes; use one shape";
+  return samples;
+}
+
+//===----------------------------------------------------------------------===//
+// Calibration table
+//===----------------------------------------------------------------------===//
+
+FailureOr<llvm::StringMap<TensorStatistics>>
+mlir::qc::readCalibrationTable(StringRef path, Location loc) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return emitError(loc) << "cannot read calibration table " << path << ": "
+                          << buffer.getError().message();
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buffer)->getBuffer());
+  if (!json)
+    return emitError(loc) << "calibration table " << path
+                          << " is not valid JSON: "
+                          << llvm::toString(json.takeError());
+  auto fail = [&](const Twine &what) {
+    return emitError(loc) << "calibration table " << path << ": " << what;
+  };
+  const llvm::json::Object *root = json->getAsObject();
+  if (!root || root->getInteger("version") != 1)
+    return fail("expected {\"version\": 1, \"tensors\": {...}}");
+  const llvm::json::Object *tensors = root->getObject("tensors");
+  if (!tensors)
+    return fail("missing \"tensors\"");
+  llvm::StringMap<TensorStatistics> result;
+  for (const auto &entry : *tensors) {
+    const llvm::json::Object *t = entry.second.getAsObject();
+    std::optional<double> min = t ? t->getNumber("min") : std::nullopt;
+    std::optional<double> max = t ? t->getNumber("max") : std::nullopt;
+    std::optional<int64_t> samples =
+        t ? t->getInteger("samples") : std::nullopt;
+    if (!min || !max || !samples || !std::isfinite(*min) ||
+        !std::isfinite(*max) || *min > *max || *samples <= 0)
+      return fail("tensor '" + entry.first.str() +
+                  "' needs finite min <= max and samples > 0");
+    TensorStatistics s;
+    s.min = *min;
+    s.max = *max;
+    s.samples = *samples;
+    if (const llvm::json::Array *hist = t->getArray("hist")) {
+      std::optional<double> histMax = t->getNumber("hist_max");
+      if (!histMax || !(*histMax > 0) || !std::isfinite(*histMax))
+        return fail("tensor '" + entry.first.str() +
+                    "' has a histogram but no positive hist_max");
+      s.histogram.maxAbs = *histMax;
+      for (const llvm::json::Value &c : *hist) {
+        std::optional<int64_t> n = c.getAsInteger();
+        if (!n || *n < 0)
+          return fail("tensor '" + entry.first.str() +
+                      "' has a negative or non-integer histogram count");
+        s.histogram.counts.push_back(*n);
+      }
+    }
+    result[entry.first] = std::move(s);
+  }
+  return result;
+}
+
+LogicalResult
+mlir::qc::writeCalibrationTable(StringRef path,
+                                const llvm::StringMap<TensorStatistics> &stats,
+                                Location loc) {
+  llvm::json::Object tensors;
+  for (const auto &entry : stats) {
+    const TensorStatistics &s = entry.second;
+    llvm::json::Object t{{"min", s.min},
+                         {"max", s.max},
+                         {"samples", s.samples},
+                         {"non_finite", s.nonFinite}};
+    if (!s.histogram.counts.empty() && s.histogram.maxAbs > 0) {
+      t["hist_max"] = s.histogram.maxAbs;
+      llvm::json::Array hist;
+      for (int64_t c : s.histogram.counts)
+        hist.push_back(c);
+      t["hist"] = std::move(hist);
+    }
+    tensors[entry.getKey()] = std::move(t);
+  }
+  llvm::json::Object root{{"version", 1}, {"tensors", std::move(tensors)}};
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file)
+    return emitError(loc) << error;
+  file->os() << llvm::formatv("{0:2}", llvm::json::Value(std::move(root)))
+             << "\n";
+  file->keep();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Driver
+//===----------------------------------------------------------------------===//
+
+static LogicalResult
+runFunctionPasses(ModuleOp module, function_ref<void(OpPassManager &)> add) {
+  PassManager pm(module.getContext());
+  add(pm.nest<func::FuncOp>());
+  return pm.run(module);
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
+  auto progress = [&](const std::string &line) {
+    if (options.progress)
+      options.progress(line);
+  };
+  FailureOr<OwningOpRef<ModuleOp>> module =
+      importONNXFile(options.inputPath, context, options.import);
+  if (failed(module) || options.quantize.empty())
+    return module;
+  Location loc = FileLineColLoc::get(context, options.inputPath, 0, 0);
+  if (options.quantize != "int8")
+    return emitError(loc) << "unknown --quantize=" << options.quantize
+                          << " (expected int8)";
+
+  // Statistics: from the table, or by running the float model natively.
+  llvm::StringMap<TensorStatistics> stats;
+  bool haveTable =
+      !options.calibTable.empty() && llvm::sys::fs::exists(options.calibTable);
+  if (haveTable) {
+    FailureOr<llvm::StringMap<TensorStatistics>> table =
+        readCalibrationTable(options.calibTable, loc);
+    if (failed(table))
+      return failure();
+    stats = std::move(*table);
+    progress("read calibration table " + options.calibTable);
+  } else {
+    if (options.calibPath.empty())
+      return emitError(loc) << "--quantize=int8 needs calibration data "
+                               "(--calib=data.npz) or a calibration table "
+                               "(--calib-table=table.json)";
+    auto entry = (**module).lookupSymbol<func::FuncOp>("main_graph");
+    FailureOr<ModelSignature> signature = ModelSignature::fromFunction(entry);
+    if (failed(signature))
+      return failure();
+    std::vector<std::string> inputNames;
+    for (const TensorSignature &t : signature->inputs)
+      inputNames.push_back(t.name);
+    FailureOr<std::vector<CalibrationSample>> samples =
+        loadCalibrationData(options.calibPath, inputNames, loc);
+    if (failed(samples))
+      return failure();
+    // The calibration build runs on the samples' own feed shapes.
+    ONNXImportOptions calibImport = options.import;
+    calibImport.inputShapes.clear();
+    for (const CalibrationTensor &t : (*samples)[0])
+      calibImport.inputShapes[t.name] = t.shape;
+    FailureOr<OwningOpRef<ModuleOp>> calibModule =
+        importONNXFile(options.inputPath, context, calibImport);
+    if (failed(calibModule))
+      return emitError(loc) << "the calibration data's feed shapes do not "
+                               "fit the model (see the error above)";
+    if (failed(runFunctionPasses(**calibModule, [](OpPassManager &pm) {
+          pm.addPass(createInsertObserversPass());
+        })))
+      return failure();
+    CalibrationOptions calibOptions;
+    calibOptions.histograms = options.calibMethod != "minmax";
+    size_t lastReported = 0;
+    calibOptions.progress = [&](size_t done, size_t total) {
+      // About ten lines per run.
+      if (done == total || done * 10 / total != lastReported * 10 / total)
+        progress("calibrating: " + std::to_string(done) + "/" +
+                 std::to_string(total) + " sample runs");
+      lastReported = done;
+    };
+    progress(
+        "calibrating on " + std::to_string(samples->size()) + " samples" +
+        (calibOptions.histograms ? " (two passes: range, histograms)" : ""));
+    FailureOr<llvm::StringMap<TensorStatistics>> gathered =
+        runCalibration(**calibModule, *samples, calibOptions);
+    if (failed(gathered))
+      return failure();
+    stats = std::move(*gathered);
+    for (const auto &entry : stats)
+      if (entry.second.nonFinite > 0)
+        emitWarning(loc) << "tensor '" << entry.getKey() << "' produced "
+                         << entry.second.nonFinite
+                         << " NaN/Inf values during calibration; they were "
+                            "ignored";
+    if (!options.calibTable.empty()) {
+      if (failed(writeCalibrationTable(options.calibTable, stats, loc)))
+        return failure();
+      progress("wrote calibration table " + options.calibTable);
+    }
+  }
+
+  // Quantize the deployment module with those statistics.
+  ModuleOp m = **module;
+  if (failed(runFunctionPasses(m,
+                               [](OpPassManager &pm) {
+                                 pm.addPass(createInsertObserversPass());
+                               })) ||
+      failed(attachStatistics(m, stats)))
+    return failure();
+  QuantizePassOptions quantize;
+  quantize.scheme = "w8a8";
+  quantize.calibMethod = options.calibMethod;
+  quantize.percentile = options.percentile;
+  quantize.activationType = options.activationType;
+  quantize.keepFloat.assign(options.keepFloat.begin(), options.keepFloat.end());
+  if (failed(runFunctionPasses(m, [&](OpPassManager &pm) {
+        pm.addPass(createQuantizePass(quantize));
+        pm.addPass(createStripObserversPass());
+        pm.addPass(createCanonicalizerPass());
+      })))
+    return failure();
+  progress("quantized (" + options.quantize + ", " + options.calibMethod +
+           " calibration)");
+  return module;
+}
+
+LogicalResult mlir::qc::emitSharedObject(ModuleOp module,
+                                         const CompileOptions &options,
+                                         StringRef output, StringRef header) {
+  Location loc = module.getLoc();
+  std::string error;
+  FailureOr<TargetSpec> target =
+      resolveTarget(options.target, options.cpu, error);
+  if (failed(target))
+    return emitError(loc) << error;
+  target->optLevel = options.optLevel;
+  auto entry = module.lookupSymbol<func::FuncOp>("main_graph");
+  if (!entry)
+    return emitError(loc) << "the module has no @main_graph";
+  FailureOr<ModelSignature> signature = ModelSignature::fromFunction(entry);
+  if (failed(signature))
+    return failure();
+  PassManager pm(module.getContext());
+  CPUPipelineOptions pipeline;
+  pipeline.aot = true;
+  pipeline.modelName = options.symbolName;
+  buildCPUPipeline(pm, pipeline);
+  if (failed(pm.run(module)))
+    return failure();
+  SmallString<0> objectBytes;
+  llvm::raw_svector_ostream objectStream(objectBytes);
+  if (failed(emitObject(module, *target, objectStream)))
+    return failure();
+  SmallString<128> objectPath;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("qc-model", "o", fd, objectPath))
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << objectBytes;
+  }
+  llvm::FileRemover removeObject(objectPath);
+  if (failed(linkSharedObject(objectPath, output, *target, error)))
+    return emitError(loc) << error;
+  if (!header.empty()) {
+    auto file = openOutputFile(header, &error);
+    if (!file)
+      return emitError(loc) << error;
+    file->os() << signature->toCHeader(options.symbolName);
+    file->keep();
+  }
+  return success();
+}
