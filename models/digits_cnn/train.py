@@ -8,7 +8,8 @@ A fixed split (seed 0) holds out 450 images as the test set.
     /usr/bin/python3 models/digits_cnn/train.py
 
 writes digits_cnn.onnx, digits_test.npz (the 450 test images and labels) and
-digits_calib.npz (256 training images, the calibration set).
+digits_calib.npz (256 training images in 32 feeds of 8, the calibration
+set).
 
 Deterministic on one CPU thread. Prints the FP32 test accuracy.
 """
@@ -75,8 +76,9 @@ def main():
     # held-out test set, and 256 training images for calibration.
     np.savez_compressed(os.path.join(HERE, "digits_test.npz"), image=x_test,
                         label=y_test)
+    # Calibration feeds: 32 batches of 8 images, [32, 8, 1, 8, 8].
     np.savez_compressed(os.path.join(HERE, "digits_calib.npz"),
-                        image=x_train[:256])
+                        image=x_train[:256].reshape(32, 8, 1, 8, 8))
     torch.onnx.export(
         model, torch.zeros(1, 1, 8, 8), os.path.join(HERE, "digits_cnn.onnx"),
         input_names=["image"], output_names=["logits"],
