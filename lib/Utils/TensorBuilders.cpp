@@ -41,7 +41,9 @@ Value mlir::qc::createScalarConstant(OpBuilder &b, Location loc, Type type,
   return arith::ConstantOp::create(
       b, loc, intType,
       b.getIntegerAttr(intType,
-                       APInt(intType.getWidth(), int64_t(value), true)));
+                       APInt(intType.getWidth(), uint64_t(int64_t(value)),
+                             /*isSigned=*/false,
+                             /*implicitTrunc=*/true)));
 }
 
 FailureOr<SmallVector<int64_t>> mlir::qc::broadcastShapes(ArrayRef<int64_t> a,

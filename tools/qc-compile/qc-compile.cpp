@@ -54,6 +54,13 @@ static cl::list<std::string> inputShapes(
     cl::desc("Static shape of a graph input, NAME=D0,D1,... (repeatable); "
              "required for inputs with dynamic dimensions"),
     cl::value_desc("NAME=D0,D1,..."), cl::cat(category));
+static cl::list<std::string> inputValues(
+    "input-value",
+    cl::desc("Fix a graph input at compile time, NAME=V0,V1,... or "
+             "NAME=@file.npy (repeatable); it becomes a constant and leaves "
+             "the model's inputs. Needed when an input determines a shape "
+             "(e.g. a Reshape target or a sample rate that selects a branch)"),
+    cl::value_desc("NAME=VALUES"), cl::cat(category));
 static cl::opt<std::string>
     target("target",
            cl::desc("Target architecture: x86_64 (default on this "
@@ -198,6 +205,11 @@ int main(int argc, char **argv) {
   options.import.runChecker = !noChecker;
   for (const std::string &spec : inputShapes) {
     std::string error = qc::parseInputShapeOption(spec, options.import);
+    if (!error.empty())
+      return fail(error);
+  }
+  for (const std::string &spec : inputValues) {
+    std::string error = qc::parseInputValueOption(spec, options.import);
     if (!error.empty())
       return fail(error);
   }

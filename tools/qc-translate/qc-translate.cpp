@@ -30,6 +30,11 @@ static llvm::cl::list<std::string> inputShapes(
     llvm::cl::desc("With --import-onnx: static shape of a graph input, "
                    "NAME=D0,D1,... (repeatable)"),
     llvm::cl::value_desc("NAME=D0,D1,..."));
+static llvm::cl::list<std::string> inputValues(
+    "input-value",
+    llvm::cl::desc("With --import-onnx: fix a graph input at compile time, "
+                   "NAME=V0,V1,... or NAME=@file.npy (repeatable)"),
+    llvm::cl::value_desc("NAME=VALUES"));
 static llvm::cl::opt<bool>
     noChecker("no-onnx-checker",
               llvm::cl::desc("With --import-onnx: skip onnx::checker"));
@@ -43,6 +48,13 @@ int main(int argc, char **argv) {
         options.runChecker = !noChecker;
         for (const std::string &spec : inputShapes) {
           std::string error = qc::parseInputShapeOption(spec, options);
+          if (!error.empty()) {
+            emitError(UnknownLoc::get(context)) << error;
+            return nullptr;
+          }
+        }
+        for (const std::string &spec : inputValues) {
+          std::string error = qc::parseInputValueOption(spec, options);
           if (!error.empty()) {
             emitError(UnknownLoc::get(context)) << error;
             return nullptr;

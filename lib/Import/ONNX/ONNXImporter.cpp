@@ -8,6 +8,7 @@
 #include "ImporterImpl.h"
 #include "ModelLoader.h"
 #include "qc/Dialect/QC/IR/QCDialect.h"
+#include "qc/Support/Npz.h"
 #include "qc/Target/AOT/ModelSignature.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -33,6 +34,13 @@
 using namespace mlir;
 using namespace mlir::qc;
 using namespace mlir::qc::onnx_import;
+
+static std::string formatShapeText(ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? "," : "") + std::to_string(shape[i]);
+  return text + "]";
+}
 
 /// Opsets below this are converted up with the ONNX version converter.
 static constexpr int kMinDirectOpset = 7;
@@ -786,6 +794,108 @@ std::string mlir::qc::parseInputShapeOption(StringRef spec,
   return "";
 }
 
+std::string mlir::qc::parseInputValueOption(StringRef spec,
+                                            ONNXImportOptions &options) {
+  size_t eq = spec.find('=');
+  if (eq == StringRef::npos || eq == 0)
+    return "--input-value expects NAME=V0,V1,... or NAME=@file.npy, got '" +
+           spec.str() + "'";
+  options.inputValues[spec.take_front(eq)] = spec.drop_front(eq + 1).str();
+  return "";
+}
+
+/// Reads the compile-time value of graph input `name` (dtype and declared
+/// shape from the model) from `spec`: "@file.npy" or "V0,V1,...".
+static FailureOr<HostTensor> readInputValue(StringRef name, StringRef spec,
+                                            ONNXDType dtype,
+                                            ArrayRef<int64_t> declared,
+                                            bool shapeKnown, Location loc) {
+  HostTensor t;
+  t.dtype = dtype;
+  if (spec.starts_with("@")) {
+    npz::Array array;
+    std::string error;
+    if (!npz::readNpy(spec.drop_front().str(), array, error))
+      return emitError(loc) << "--input-value " << name << ": " << error;
+    t.shape.assign(array.shape.begin(), array.shape.end());
+    size_t n = array.numElements();
+    auto at = [&](size_t i) -> double {
+      const uint8_t *p = array.data.data();
+      switch (array.dtype) {
+      case QC_DTYPE_FLOAT32:
+        return reinterpret_cast<const float *>(p)[i];
+      case QC_DTYPE_FLOAT64:
+        return reinterpret_cast<const double *>(p)[i];
+      case QC_DTYPE_INT64:
+        return double(reinterpret_cast<const int64_t *>(p)[i]);
+      case QC_DTYPE_INT32:
+        return reinterpret_cast<const int32_t *>(p)[i];
+      case QC_DTYPE_INT16:
+        return reinterpret_cast<const int16_t *>(p)[i];
+      case QC_DTYPE_INT8:
+        return reinterpret_cast<const int8_t *>(p)[i];
+      case QC_DTYPE_UINT8:
+      case QC_DTYPE_BOOL:
+        return p[i];
+      case QC_DTYPE_UINT16:
+        return reinterpret_cast<const uint16_t *>(p)[i];
+      default:
+        return NAN;
+      }
+    };
+    for (size_t i = 0; i < n; ++i) {
+      double v = at(i);
+      if (std::isnan(v) && isIntegerDType(dtype))
+        return emitError(loc)
+               << "--input-value " << name << ": unsupported .npy element type";
+      if (isFloatDType(dtype))
+        t.floats.push_back(v);
+      else if (array.dtype == QC_DTYPE_INT64)
+        t.ints.push_back(
+            reinterpret_cast<const int64_t *>(array.data.data())[i]);
+      else
+        t.ints.push_back(int64_t(v));
+    }
+  } else {
+    SmallVector<StringRef> parts;
+    spec.split(parts, ',', -1, /*KeepEmpty=*/false);
+    for (StringRef part : parts) {
+      part = part.trim();
+      if (isFloatDType(dtype)) {
+        double v;
+        if (part.getAsDouble(v))
+          return emitError(loc) << "--input-value " << name << ": '" << part
+                                << "' is not a number";
+        t.floats.push_back(v);
+      } else {
+        int64_t v;
+        if (part.getAsInteger(10, v))
+          return emitError(loc) << "--input-value " << name << ": '" << part
+                                << "' is not an integer";
+        t.ints.push_back(v);
+      }
+    }
+    int64_t n = std::max(t.floats.size(), t.ints.size());
+    int64_t declaredCount = 1;
+    for (int64_t d : declared)
+      declaredCount *= d;
+    if (shapeKnown && declaredCount == n)
+      t.shape.assign(declared.begin(), declared.end());
+    else if (n != 1 || (shapeKnown && !declared.empty()))
+      t.shape = {n};
+  }
+  int64_t count = t.numElements();
+  if (int64_t(std::max(t.floats.size(), t.ints.size())) != count)
+    return emitError(loc) << "--input-value " << name
+                          << ": the value count does not match its shape";
+  if (shapeKnown && ArrayRef<int64_t>(t.shape) != declared)
+    return emitError(loc) << "--input-value " << name << " has shape "
+                          << formatShapeText(t.shape)
+                          << " but the model declares "
+                          << formatShapeText(declared);
+  return t;
+}
+
 namespace {
 /// Drives the import of a whole model.
 class ModelImporter {
@@ -908,9 +1018,34 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run(onnx::ModelProto &model) {
   SmallVector<const onnx::ValueInfoProto *> inputs;
   SmallVector<Type> inputTypes;
   SmallVector<ONNXDType> inputDTypes;
+  SmallVector<std::pair<std::string, HostTensor>> fixedInputs;
+  llvm::StringSet<llvm::MallocAllocator> fixedSeen;
   for (const onnx::ValueInfoProto &input : graph.input()) {
     if (initializers.count(input.name()))
       continue;
+    auto fixed = options.inputValues.find(input.name());
+    if (fixed != options.inputValues.end()) {
+      fixedSeen.insert(input.name());
+      const auto &tensorType = input.type().tensor_type();
+      auto dtype = static_cast<ONNXDType>(tensorType.elem_type());
+      if (!getElementType(ctx, dtype))
+        return emitError(fileLoc())
+               << "input '" << input.name() << "' has unsupported element type "
+               << getDTypeName(dtype);
+      SmallVector<int64_t> declared;
+      bool shapeKnown = tensorType.has_shape();
+      for (const auto &dim : tensorType.shape().dim()) {
+        if (!dim.has_dim_value())
+          shapeKnown = false;
+        declared.push_back(dim.dim_value());
+      }
+      FailureOr<HostTensor> value = readInputValue(
+          input.name(), fixed->second, dtype, declared, shapeKnown, fileLoc());
+      if (failed(value))
+        return failure();
+      fixedInputs.push_back({input.name(), std::move(*value)});
+      continue;
+    }
     if (!input.type().has_tensor_type())
       return emitError(fileLoc())
              << "input '" << input.name()
@@ -967,6 +1102,17 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run(onnx::ModelProto &model) {
     func.setArgAttr(i, kDTypeAttrName,
                     IntegerAttr::get(IntegerType::get(ctx, 32),
                                      static_cast<int32_t>(inputDTypes[i])));
+  }
+  for (const auto &entry : options.inputValues)
+    if (!fixedSeen.count(entry.getKey()))
+      return emitError(fileLoc()) << "--input-value names '" << entry.getKey()
+                                  << "', which is not a graph input";
+  for (auto &[name, value] : fixedInputs) {
+    ImportedValue v;
+    v.dtype = value.dtype;
+    v.shape = value.shape;
+    v.host = std::make_shared<HostTensor>(std::move(value));
+    importer.define(name, std::move(v));
   }
   if (failed(importer.importInitializers(graph)) ||
       failed(importer.importNodes(graph, b)))

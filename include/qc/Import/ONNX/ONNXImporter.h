@@ -32,6 +32,10 @@ struct ONNXImportOptions {
   /// Static sizes for graph inputs, overriding (and filling in dynamic)
   /// dimensions: name -> [d0, d1, ...].
   llvm::StringMap<SmallVector<int64_t>> inputShapes;
+  /// Graph inputs fixed at compile time (they become constants and leave
+  /// the model's signature): name -> "V0,V1,..." or "@file.npy". Shape
+  /// inputs of ops like Reshape or Slice must be known at compile time.
+  llvm::StringMap<std::string> inputValues;
   /// Name recorded as the model name; defaults to the graph name.
   std::string modelName;
   /// Run onnx::checker on the model before importing.
@@ -66,6 +70,10 @@ importONNXText(llvm::StringRef text, llvm::StringRef sourceName,
 /// Parses "NAME=D0,D1,..." into `options.inputShapes`. Returns an error
 /// message, or an empty string on success.
 std::string parseInputShapeOption(llvm::StringRef spec,
+                                  ONNXImportOptions &options);
+
+/// Parses "NAME=V0,V1,..." or "NAME=@file.npy" into `options.inputValues`.
+std::string parseInputValueOption(llvm::StringRef spec,
                                   ONNXImportOptions &options);
 
 } // namespace mlir::qc
