@@ -25,8 +25,9 @@ static size_t tensorBytes(const qc_tensor_info_t *info) {
 int main(int argc, char **argv) {
   qc_model_t *model;
   if (argc < 2 || qc_model_open(argv[1], &model) != QC_OK) {
-    fprintf(stderr, "run_raw: %s\n", argc < 2 ? "usage: run_raw MODEL.so IN... OUT..."
-                                             : qc_last_error());
+    fprintf(stderr, "run_raw: %s\n",
+            argc < 2 ? "usage: run_raw MODEL.so IN... OUT..."
+                     : qc_last_error());
     return 1;
   }
   size_t nin = qc_model_num_inputs(model), nout = qc_model_num_outputs(model);
@@ -43,7 +44,7 @@ int main(int argc, char **argv) {
     else
       qc_model_output_info(model, i - nin, &info);
     size_t bytes = tensorBytes(&info);
-    tensors[i] = (qc_tensor_t){NULL,        info.dtype,      info.rank,
+    tensors[i] = (qc_tensor_t){NULL,       info.dtype,        info.rank,
                                info.shape, malloc(bytes + 1), bytes};
     if (i < nin) {
       FILE *f = fopen(argv[2 + i], "rb");
