@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 
 namespace mlir::qc {
@@ -44,9 +45,17 @@ struct AOTPrepareEntryPass
     OpBuilder b(&getContext());
     b.setInsertionPointToStart(&body);
 
-    // New block arguments: one buffer per input, then one per output.
-    auto toMemRef = [](Type t) {
+    // New block arguments: one buffer per input, then one per output. A
+    // tensor with no elements gets a memref<0xi8> placeholder (the lowering
+    // to bare pointers does not take zero-size inner dimensions); its value
+    // is an empty tensor and nothing is written for it.
+    auto isEmpty = [](Type t) {
+      return cast<RankedTensorType>(t).getNumElements() == 0;
+    };
+    auto toMemRef = [&](Type t) {
       auto tensor = cast<RankedTensorType>(t);
+      if (isEmpty(t))
+        return MemRefType::get({0}, b.getI8Type());
       return MemRefType::get(tensor.getShape(), tensor.getElementType());
     };
     unsigned numInputs = type.getNumInputs();
@@ -57,9 +66,16 @@ struct AOTPrepareEntryPass
       newInputs.push_back(toMemRef(t));
     for (auto [i, t] : llvm::enumerate(type.getInputs())) {
       BlockArgument buffer = body.addArgument(newInputs[i], loc);
-      Value tensor = bufferization::ToTensorOp::create(
-          b, loc, t, buffer, /*restrict=*/b.getUnitAttr(),
-          /*writable=*/UnitAttr());
+      Value tensor;
+      if (isEmpty(t)) {
+        auto tensorType = cast<RankedTensorType>(t);
+        tensor = tensor::EmptyOp::create(b, loc, tensorType.getShape(),
+                                         tensorType.getElementType());
+      } else {
+        tensor = bufferization::ToTensorOp::create(b, loc, t, buffer,
+                                                   /*restrict=*/b.getUnitAttr(),
+                                                   /*writable=*/UnitAttr());
+      }
       body.getArgument(i).replaceAllUsesWith(tensor);
     }
     SmallVector<BlockArgument> outputs;
@@ -70,9 +86,10 @@ struct AOTPrepareEntryPass
     func.walk([&](func::ReturnOp ret) {
       b.setInsertionPoint(ret);
       for (auto [value, buffer] : llvm::zip(ret.getOperands(), outputs))
-        bufferization::MaterializeInDestinationOp::create(
-            b, ret.getLoc(), TypeRange{}, value, buffer, /*restrict=*/true,
-            /*writable=*/true);
+        if (!isEmpty(value.getType()))
+          bufferization::MaterializeInDestinationOp::create(
+              b, ret.getLoc(), TypeRange{}, value, buffer, /*restrict=*/true,
+              /*writable=*/true);
       ret->setOperands({});
     });
     func.setType(FunctionType::get(&getContext(), newInputs, {}));

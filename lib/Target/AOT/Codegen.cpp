@@ -173,6 +173,20 @@ LogicalResult mlir::qc::linkSharedObject(StringRef objectPath,
   if (!libDirs.empty()) {
     for (const std::string &dir : libDirs)
       args.push_back("-L" + dir);
+    // Soft-float helpers LLVM may call (e.g. __truncdfhf2 for f64 -> f16)
+    // live in GCC's static libgcc; only the members used are linked in.
+    std::string gccDir = target.isHost ? "/usr/lib/gcc/" + multiarch
+                                       : "/usr/lib/gcc-cross/" + multiarch;
+    std::error_code ec;
+    std::string libgcc;
+    for (llvm::sys::fs::directory_iterator it(gccDir, ec), end;
+         it != end && !ec; it.increment(ec)) {
+      std::string candidate = it->path() + "/libgcc.a";
+      if (llvm::sys::fs::exists(candidate) && candidate > libgcc)
+        libgcc = candidate;
+    }
+    if (!libgcc.empty())
+      args.push_back(libgcc);
     args.push_back("--no-undefined");
     args.push_back("--as-needed");
     args.push_back("-lm");

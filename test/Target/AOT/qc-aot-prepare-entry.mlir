@@ -42,3 +42,15 @@ module {
 func.func @main_graph(%x: tensor<?x4xf32> {qc.name = "x"}) -> tensor<?x4xf32> {
   return %x : tensor<?x4xf32>
 }
+
+// -----
+
+// Tensors without elements keep their ABI slot as a memref<0xi8> placeholder:
+// inputs become empty tensors and nothing is written for outputs.
+// CHECK: func.func @main_graph(%{{.*}}: memref<3x4xf32>, %[[E:.*]]: memref<0xi8>, %{{.*}}: memref<3x4xf32>, %{{.*}}: memref<0xi8>)
+// CHECK-NOT: bufferization.to_tensor %[[E]]
+// CHECK: tensor.empty() : tensor<3x0xf32>
+// CHECK-COUNT-1: bufferization.materialize_in_destination
+func.func @main_graph(%x: tensor<3x4xf32>, %e: tensor<3x0xf32>) -> (tensor<3x4xf32>, tensor<3x0xf32>) {
+  return %x, %e : tensor<3x4xf32>, tensor<3x0xf32>
+}
