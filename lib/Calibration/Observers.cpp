@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Calibration/Passes.h"
+#include "qc/Target/AOT/ModelSignature.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -84,8 +85,12 @@ struct InsertObserversPass
         auto attr =
             func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "qc.name");
         name =
-            "input:" + (attr ? attr.str() : std::to_string(arg.getArgNumber()));
+            attr ? attr.str() : "input" + std::to_string(arg.getArgNumber());
         b.setInsertionPointToStart(arg.getOwner());
+      } else if (std::optional<StringRef> tensor =
+                     getONNXTensorName(v.getDefiningOp())) {
+        name = tensor->str();
+        b.setInsertionPointAfterValue(v);
       } else {
         name = locationName(v.getLoc());
         if (name.empty())

@@ -307,7 +307,15 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
   };
   FailureOr<OwningOpRef<ModuleOp>> module =
       importONNXFile(options.inputPath, context, options.import);
-  if (failed(module) || options.quantize.empty())
+  if (failed(module))
+    return failure();
+  // Models already in QDQ form (quantization-aware training, onnxruntime or
+  // ModelOpt output) compute with the scales they carry.
+  if (failed(runFunctionPasses(**module, [](OpPassManager &pm) {
+        pm.addPass(createFoldQDQPass());
+      })))
+    return failure();
+  if (options.quantize.empty())
     return module;
   Location loc = FileLineColLoc::get(context, options.inputPath, 0, 0);
   if (options.quantize != "int8")

@@ -4,7 +4,7 @@
 // operands of an activation x activation matmul, never on weights. Names come
 // from the producing node (or the model input), numbered within a node.
 // CHECK-LABEL: func.func @main_graph
-// CHECK-NEXT: qc.observe %arg0 {name = "input:x"} : tensor<2x4xf32>
+// CHECK-NEXT: qc.observe %arg0 {name = "x"} : tensor<2x4xf32>
 // CHECK: %[[A:.*]] = linalg.generic
 // CHECK: qc.observe %[[A]] {name = "act"} : tensor<2x4xf32>
 // CHECK: %[[B:.*]] = linalg.generic

@@ -14,9 +14,10 @@ def InsertObserversPass : Pass<"qc-insert-observers", "func::FuncOp"> {
   let description = [{
     Observes the float data operands of `qc.matmul` and `qc.conv` (both
     operands of a matmul when neither is a constant, as in attention), once
-    per value. Each probe is named after the value's producer: the ONNX node
-    name of its location, `input:<name>` for model inputs, with `@N` added
-    to tell apart several values of one node. Names depend only on the graph,
+    per value. Each probe is named after the value: its ONNX tensor name
+    (recorded in the producer's location by the importer, or the model
+    input's name); failing that, the node name of its location, with `@N`
+    added to tell apart several values of one node. Names depend only on the graph,
     not on shapes, so a model imported twice (for calibration and for
     deployment, possibly with different batch sizes) gets the same names.
   }];

@@ -48,4 +48,36 @@ def QuantizePass : Pass<"qc-quantize", "func::FuncOp"> {
   ];
 }
 
+def FoldQDQPass : Pass<"qc-fold-qdq", "func::FuncOp"> {
+  let summary = "Turn imported QDQ patterns into quantized compute ops";
+  let description = [{
+    An ONNX model in QDQ form (QuantizeLinear/DequantizeLinear pairs around
+    float MatMul/Conv, as onnxruntime and NVIDIA ModelOpt write them) imports
+    as `qc.dequantize` feeding float `qc.matmul` / `qc.conv`. This pass moves
+    the quantized types into the compute ops so that they lower to integer
+    kernels with the scales the model carries, and removes the now-dead
+    float round trips.
+  }];
+  let dependentDialects = ["::mlir::qc::QCDialect"];
+}
+
+def SmoothQuantPass : Pass<"qc-smoothquant", "func::FuncOp"> {
+  let summary = "Migrate activation outliers into weights (SmoothQuant)";
+  let description = [{
+    For each matmul with a constant weight whose input carries per-channel
+    calibration statistics, scales input channel j by 1/s_j and weight row j
+    by s_j with s_j = max(act_max_j^alpha / w_max_j^(1-alpha), 1e-5), which
+    leaves the float result unchanged and flattens activation outliers
+    before W8A8 quantization (shared/reference/algorithms.md section 6).
+  }];
+  let options = [
+    Option<"alpha", "alpha", "double", "0.5", "migration strength in [0, 1]">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::qc::QCDialect"
+  ];
+}
+
 #endif // QC_QUANTIZATION_PASSES_TD

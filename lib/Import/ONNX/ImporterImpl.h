@@ -215,6 +215,7 @@ void registerReductionOps(OpRegistry &registry);
 void registerControlFlowOps(OpRegistry &registry);
 void registerRNNOps(OpRegistry &registry);
 void registerTensorExtraOps(OpRegistry &registry);
+void registerQuantOps(OpRegistry &registry);
 
 /// Converts an ONNX TensorProto (initializer or Constant value) into an
 /// elements attribute: inline `dense` up to `inlineLimit` elements, else a

@@ -393,6 +393,7 @@ const OpRegistry &OpRegistry::get() {
     registerReductionOps(r);
     registerControlFlowOps(r);
     registerRNNOps(r);
+    registerQuantOps(r);
     return r;
   }();
   return registry;
@@ -442,6 +443,8 @@ public:
       else if (v->host)
         v->value =
             arith::ConstantOp::create(constants, loc, v->host->toAttr(ctx));
+      if (v->value)
+        setONNXTensorName(v->value.getDefiningOp(), name);
     }
     return v->value;
   }
@@ -665,6 +668,11 @@ void NodeContext::setOutput(unsigned i, Value value, ONNXDType dtype) {
   v.dtype = dtype;
   auto type = cast<ShapedType>(value.getType());
   v.shape.assign(type.getShape().begin(), type.getShape().end());
+  // Record the ONNX tensor name on its producer, for calibration tables,
+  // reports and QDQ export.
+  if (Operation *op = value.getDefiningOp())
+    if (op->getNumResults() == 1 && !getONNXTensorName(op))
+      setONNXTensorName(op, node.output(i));
   importer.define(node.output(i), std::move(v));
 }
 

@@ -208,3 +208,24 @@ std::string ModelSignature::toCHeader(StringRef prefix) const {
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return text;
 }
+
+static constexpr StringLiteral kTensorPrefix = "onnx-tensor:";
+
+void mlir::qc::setONNXTensorName(Operation *op, StringRef name) {
+  MLIRContext *ctx = op->getContext();
+  op->setLoc(FusedLoc::get(
+      ctx, {op->getLoc()}, StringAttr::get(ctx, (kTensorPrefix + name).str())));
+}
+
+std::optional<StringRef> mlir::qc::getONNXTensorName(Operation *op) {
+  Location loc = op->getLoc();
+  while (auto fused = dyn_cast<FusedLoc>(loc)) {
+    if (auto tag = dyn_cast_or_null<StringAttr>(fused.getMetadata()))
+      if (tag.getValue().starts_with(kTensorPrefix))
+        return tag.getValue().drop_front(kTensorPrefix.size());
+    if (fused.getLocations().size() != 1)
+      break;
+    loc = fused.getLocations()[0];
+  }
+  return std::nullopt;
+}

@@ -21,6 +21,13 @@ constexpr llvm::StringLiteral kNameAttrName = "qc.name";
 constexpr llvm::StringLiteral kDTypeAttrName = "qc.dtype";
 constexpr llvm::StringLiteral kModelNameAttrName = "qc.model_name";
 constexpr llvm::StringLiteral kSignatureAttrName = "qc.signature";
+/// Records the ONNX tensor (or initializer) name of `op`'s single result in
+/// its location (as fused-location metadata, so that it survives rewrites
+/// that keep locations and stays out of the printed IR).
+void setONNXTensorName(Operation *op, StringRef name);
+
+/// The ONNX tensor name recorded for `op`'s result, if any.
+std::optional<StringRef> getONNXTensorName(Operation *op);
 
 struct TensorSignature {
   std::string name;
