@@ -10,7 +10,7 @@ from lit.llvm import llvm_config
 config.name = "qc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".onnxtext"]
-config.excludes = ["Inputs", "run_node_tests.py", "run_model_tests.py", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Inputs", "run_node_tests.py", "run_model_tests.py", "run_accuracy.py", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qc_obj_root, "test")
 

@@ -411,6 +411,7 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
   if (failed(runFunctionPasses(m, [&](OpPassManager &pm) {
         pm.addPass(createQuantizePass(quantize));
         pm.addPass(createStripObserversPass());
+        pm.addPass(createPropagateScalesPass());
         pm.addPass(createCanonicalizerPass());
       })))
     return failure();

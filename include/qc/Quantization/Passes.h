@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 #include "qc/Dialect/QC/IR/QCDialect.h"
 
@@ -17,6 +18,10 @@ namespace mlir::qc {
 
 #define GEN_PASS_DECL
 #include "qc/Quantization/Passes.h.inc"
+
+/// Patterns that move `qc.quantize` above ops that commute with it (see
+/// `qc-propagate-scales`).
+void populatePropagateScalesPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "qc/Quantization/Passes.h.inc"

@@ -48,6 +48,40 @@ def QuantizePass : Pass<"qc-quantize", "func::FuncOp"> {
   ];
 }
 
+def PropagateScalesPass : Pass<"qc-propagate-scales", "func::FuncOp"> {
+  let summary = "Move quantization above shape-only and max/min ops";
+  let description = [{
+    Quantization `q(x) = clamp(rne(x / s) + zp)` with a per-tensor integer
+    type is elementwise and monotone, so it commutes with data movement and
+    with maxima and minima. This pass rewrites, for a `qc.quantize` whose
+    float input has no other use:
+
+    ```
+    q(reshape/expand/collapse/extract_slice(x)) = same op on q(x)
+    q(transpose(x))                  = transpose(q(x))
+    q(concat(a, b, ...))             = concat(q(a), q(b), ...)   (equal scales)
+    q(pad(x, c))                     = pad(q(x), q(c))
+    q(fill(c))                       = fill(q(c))
+    q(generic{max/min(args, consts)}) = generic{maxui/maxsi...(codes, q(c))}
+                                       (MaxPool, ReduceMax, Relu, Clip)
+    q(qc.matmul/qc.conv(quantized) : f32) = qc.matmul/qc.conv : quantized
+    q(dequantize(c : T)) : T         = c
+    ```
+
+    Moved ops work on the stored integers (`qc.storage_cast` views), so the
+    float tensor between two quantized layers disappears and the producing
+    layer writes codes from its integer epilogue. Exact except for NaN,
+    which `q` maps to the zero point while float max propagates it. FP8 and
+    per-axis types are left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::qc::QCDialect"
+  ];
+}
+
 def FoldQDQPass : Pass<"qc-fold-qdq", "func::FuncOp"> {
   let summary = "Turn imported QDQ patterns into quantized compute ops";
   let description = [{
