@@ -25,11 +25,44 @@ using namespace mlir::qc;
 
 namespace {
 
+/// Per-channel layout of one probe's flat data: element i belongs to
+/// channel (i / stride) % channels.
+struct ChannelLayout {
+  int64_t channels = 0, stride = 0;
+};
+
 /// State the observer hook updates.
 struct HookState {
-  std::vector<TensorStatistics> *stats;
+  std::vector<TensorStatistics> *stats = nullptr;
+  /// One per probe; channels = 0 for probes without per-channel statistics.
+  std::vector<ChannelLayout> layouts;
   bool histogramPass = false;
 };
+
+/// Folds the finite values of `data` into the per-channel min/max of `s`.
+void accumulateChannels(TensorStatistics &s, const ChannelLayout &layout,
+                        const float *data, int64_t count) {
+  int64_t channels = layout.channels;
+  double *lo = s.channelMin.data(), *hi = s.channelMax.data();
+  auto update = [&](int64_t c, float v) {
+    if (!std::isfinite(v))
+      return;
+    lo[c] = std::min(lo[c], double(v));
+    hi[c] = std::max(hi[c], double(v));
+  };
+  if (layout.stride == 1) {
+    // The common case (the last dimension): whole rows of channels.
+    int64_t i = 0;
+    for (; i + channels <= count; i += channels)
+      for (int64_t c = 0; c < channels; ++c)
+        update(c, data[i + c]);
+    for (int64_t c = 0; i < count; ++i, ++c)
+      update(c, data[i]);
+    return;
+  }
+  for (int64_t i = 0; i < count; ++i)
+    update((i / layout.stride) % channels, data[i]);
+}
 
 void observe(void *user, int32_t id, const float *data, int64_t count) {
   auto *state = static_cast<HookState *>(user);
@@ -40,6 +73,8 @@ void observe(void *user, int32_t id, const float *data, int64_t count) {
     calib::accumulate(s.histogram, data, count);
     return;
   }
+  if (!s.channelMin.empty())
+    accumulateChannels(s, state->layouts[id], data, count);
   double lo = INFINITY, hi = -INFINITY;
   for (int64_t i = 0; i < count; ++i) {
     float v = data[i];
@@ -121,7 +156,28 @@ mlir::qc::runCalibration(ModuleOp module, ArrayRef<CalibrationSample> samples,
 
   // 2. Run every sample (twice when histograms are wanted).
   std::vector<TensorStatistics> stats(names.size());
-  HookState state{&stats};
+  HookState state;
+  state.stats = &stats;
+  state.layouts.resize(names.size());
+  auto axes =
+      (*clone)->getAttrOfType<DenseI64ArrayAttr>(kObserverChannelAxesAttrName);
+  auto channels =
+      (*clone)->getAttrOfType<DenseI64ArrayAttr>(kObserverChannelsAttrName);
+  auto strides = (*clone)->getAttrOfType<DenseI64ArrayAttr>(
+      kObserverChannelStridesAttrName);
+  if (options.channelStatistics && axes && channels && strides &&
+      axes.size() == int64_t(names.size()) &&
+      channels.size() == int64_t(names.size()) &&
+      strides.size() == int64_t(names.size())) {
+    for (size_t id = 0; id < names.size(); ++id) {
+      if (axes[id] < 0 || channels[id] <= 0 || strides[id] <= 0)
+        continue;
+      state.layouts[id] = {channels[id], strides[id]};
+      stats[id].channelAxis = axes[id];
+      stats[id].channelMin.assign(channels[id], INFINITY);
+      stats[id].channelMax.assign(channels[id], -INFINITY);
+    }
+  }
   if (qc_model_set_observer(loaded.model, observe, &state) != QC_OK)
     return module.emitError() << qc_last_error();
 
@@ -165,6 +221,12 @@ mlir::qc::runCalibration(ModuleOp module, ArrayRef<CalibrationSample> samples,
   }
   qc_model_set_observer(loaded.model, nullptr, nullptr);
 
+  // Channels that never saw a finite value get [0, 0].
+  for (TensorStatistics &s : stats)
+    for (size_t c = 0; c < s.channelMin.size(); ++c)
+      if (s.channelMin[c] > s.channelMax[c])
+        s.channelMin[c] = s.channelMax[c] = 0.0;
+
   llvm::StringMap<TensorStatistics> result;
   for (auto [name, s] : llvm::zip(names, stats))
     result[cast<StringAttr>(name).getValue()] = std::move(s);
@@ -197,9 +259,36 @@ mlir::qc::attachStatistics(ModuleOp module,
                                        ArrayRef<int64_t>(s.histogram.counts));
       histMax = s.histogram.maxAbs;
     }
-    op.setStatsAttr(StatsAttr::get(module.getContext(), APFloat(s.min),
-                                   APFloat(s.max), s.samples, APFloat(histMax),
-                                   hist));
+    int64_t channelAxis = -1;
+    DenseFPElementsAttr channelMin, channelMax;
+    if (!s.channelMin.empty()) {
+      auto shaped = op.getInput().getType();
+      int64_t channels = s.channelMin.size();
+      if (s.channelAxis < 0 || s.channelAxis >= shaped.getRank() ||
+          shaped.getDimSize(s.channelAxis) != channels ||
+          s.channelMax.size() != s.channelMin.size()) {
+        op.emitError() << "per-channel statistics of '" << op.getName() << "' ("
+                       << channels << " channels along axis " << s.channelAxis
+                       << ") do not fit the observed tensor " << shaped
+                       << "; recalibrate";
+        return WalkResult::interrupt();
+      }
+      auto type = RankedTensorType::get({channels}, b.getF32Type());
+      SmallVector<float> lo(s.channelMin.begin(), s.channelMin.end());
+      SmallVector<float> hi(s.channelMax.begin(), s.channelMax.end());
+      channelAxis = s.channelAxis;
+      channelMin = cast<DenseFPElementsAttr>(
+          DenseElementsAttr::get(type, ArrayRef<float>(lo)));
+      channelMax = cast<DenseFPElementsAttr>(
+          DenseElementsAttr::get(type, ArrayRef<float>(hi)));
+    }
+    StatsAttr attr = StatsAttr::getChecked(
+        [&] { return op.emitError(); }, module.getContext(), APFloat(s.min),
+        APFloat(s.max), s.samples, APFloat(histMax), hist, channelAxis,
+        channelMin, channelMax);
+    if (!attr)
+      return WalkResult::interrupt();
+    op.setStatsAttr(attr);
     return WalkResult::advance();
   });
   return failure(walk.wasInterrupted());

@@ -51,6 +51,26 @@ static bool isConstantLike(Value value) {
 }
 
 namespace {
+/// Where the per-channel statistics of a probe come from.
+struct ChannelLayout {
+  int64_t axis = -1, channels = 0, stride = 0;
+};
+} // namespace
+
+/// The channel layout of an observed value: the last (contracted)
+/// dimension when it is the data operand of a qc.matmul (what SmoothQuant
+/// balances), else none.
+static ChannelLayout getChannelLayout(Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() == 0 || type.getNumElements() == 0)
+    return {};
+  for (OpOperand &use : value.getUses())
+    if (isa<MatMulOp>(use.getOwner()) && use.getOperandNumber() == 0)
+      return {type.getRank() - 1, type.getShape().back(), 1};
+  return {};
+}
+
+namespace {
 struct InsertObserversPass
     : public qc::impl::InsertObserversPassBase<InsertObserversPass> {
   using Base::Base;
@@ -84,8 +104,7 @@ struct InsertObserversPass
       if (auto arg = dyn_cast<BlockArgument>(v)) {
         auto attr =
             func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "qc.name");
-        name =
-            attr ? attr.str() : "input" + std::to_string(arg.getArgNumber());
+        name = attr ? attr.str() : "input" + std::to_string(arg.getArgNumber());
         b.setInsertionPointToStart(arg.getOwner());
       } else if (std::optional<StringRef> tensor =
                      getONNXTensorName(v.getDefiningOp())) {
@@ -115,16 +134,20 @@ struct LowerObserversPass
     SmallVector<ObserveOp> observers;
     module.walk([&](ObserveOp op) { observers.push_back(op); });
     SmallVector<Attribute> names;
-    SmallVector<int64_t> sizes;
+    SmallVector<int64_t> sizes, axes, channels, strides;
     OpBuilder b(&getContext());
     for (auto [id, op] : llvm::enumerate(observers)) {
       names.push_back(op.getNameAttr());
-      sizes.push_back(op.getInput().getType().getNumElements());
+      auto type = op.getInput().getType();
+      sizes.push_back(type.getNumElements());
+      ChannelLayout layout = getChannelLayout(op.getInput());
+      axes.push_back(layout.axis);
+      channels.push_back(layout.channels);
+      strides.push_back(layout.stride);
       std::string fnName = (kObserveFunctionPrefix + Twine(id)).str();
       b.setInsertionPointToEnd(module.getBody());
-      auto type =
-          FunctionType::get(&getContext(), {op.getInput().getType()}, {});
-      auto fn = func::FuncOp::create(b, op.getLoc(), fnName, type);
+      auto fnType = FunctionType::get(&getContext(), {type}, {});
+      auto fn = func::FuncOp::create(b, op.getLoc(), fnName, fnType);
       fn.setPrivate();
       b.setInsertionPoint(op);
       func::CallOp::create(b, op.getLoc(), fn, ValueRange{op.getInput()});
@@ -132,6 +155,11 @@ struct LowerObserversPass
     }
     module->setAttr(kObserversAttrName, b.getArrayAttr(names));
     module->setAttr(kObserverSizesAttrName, b.getDenseI64ArrayAttr(sizes));
+    module->setAttr(kObserverChannelAxesAttrName, b.getDenseI64ArrayAttr(axes));
+    module->setAttr(kObserverChannelsAttrName,
+                    b.getDenseI64ArrayAttr(channels));
+    module->setAttr(kObserverChannelStridesAttrName,
+                    b.getDenseI64ArrayAttr(strides));
   }
 };
 

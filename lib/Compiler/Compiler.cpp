@@ -18,6 +18,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -252,6 +253,27 @@ mlir::qc::readCalibrationTable(StringRef path, Location loc) {
         s.histogram.counts.push_back(*n);
       }
     }
+    // Per-channel min/max (added in place to version 1; optional).
+    const llvm::json::Array *channelMin = t->getArray("channel_min");
+    const llvm::json::Array *channelMax = t->getArray("channel_max");
+    std::optional<int64_t> channelAxis = t->getInteger("channel_axis");
+    if (channelMin || channelMax || channelAxis) {
+      if (!channelMin || !channelMax || !channelAxis || *channelAxis < 0 ||
+          channelMin->empty() || channelMin->size() != channelMax->size())
+        return fail("tensor '" + entry.first.str() +
+                    "' needs channel_axis >= 0 and channel_min / channel_max "
+                    "arrays of one equal, non-zero size");
+      s.channelAxis = *channelAxis;
+      for (auto [lo, hi] : llvm::zip(*channelMin, *channelMax)) {
+        std::optional<double> l = lo.getAsNumber(), u = hi.getAsNumber();
+        if (!l || !u || !std::isfinite(*l) || !std::isfinite(*u) || *l > *u)
+          return fail("tensor '" + entry.first.str() +
+                      "' needs finite channel_min <= channel_max in channel " +
+                      Twine(s.channelMin.size()));
+        s.channelMin.push_back(*l);
+        s.channelMax.push_back(*u);
+      }
+    }
     result[entry.first] = std::move(s);
   }
   return result;
@@ -275,6 +297,11 @@ mlir::qc::writeCalibrationTable(StringRef path,
         hist.push_back(c);
       t["hist"] = std::move(hist);
     }
+    if (!s.channelMin.empty()) {
+      t["channel_axis"] = s.channelAxis;
+      t["channel_min"] = llvm::json::Array(s.channelMin);
+      t["channel_max"] = llvm::json::Array(s.channelMax);
+    }
     tensors[entry.getKey()] = std::move(t);
   }
   llvm::json::Object root{{"version", 1}, {"tensors", std::move(tensors)}};
@@ -291,6 +318,13 @@ mlir::qc::writeCalibrationTable(StringRef path,
 //===----------------------------------------------------------------------===//
 // Driver
 //===----------------------------------------------------------------------===//
+
+/// `alpha` in its shortest form (0.5, not 0.500000).
+static std::string formatAlpha(double alpha) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%g", alpha);
+  return text;
+}
 
 static LogicalResult
 runFunctionPasses(ModuleOp module, function_ref<void(OpPassManager &)> add) {
@@ -315,12 +349,21 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
         pm.addPass(createFoldQDQPass());
       })))
     return failure();
-  if (options.quantize.empty())
+  bool smooth = options.smoothQuantAlpha >= 0;
+  if (options.quantize.empty() && !smooth)
     return module;
   Location loc = FileLineColLoc::get(context, options.inputPath, 0, 0);
-  if (options.quantize != "int8")
+  if (!options.quantize.empty() && options.quantize != "int8")
     return emitError(loc) << "unknown --quantize=" << options.quantize
                           << " (expected int8)";
+  if (smooth && !(options.smoothQuantAlpha <= 1.0))
+    return emitError(loc) << "--smoothquant="
+                          << formatAlpha(options.smoothQuantAlpha)
+                          << ": alpha must be in [0, 1]";
+  if (smooth && !options.quantize.empty() && options.calibMethod != "minmax")
+    return emitError(loc) << "--smoothquant needs --calib-method=minmax: the "
+                             "|x| histograms of the other methods do not "
+                             "carry over to the smoothed activations";
 
   // Statistics: from the table, or by running the float model natively.
   llvm::StringMap<TensorStatistics> stats;
@@ -335,9 +378,11 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
     progress("read calibration table " + options.calibTable);
   } else {
     if (options.calibPath.empty())
-      return emitError(loc) << "--quantize=int8 needs calibration data "
-                               "(--calib=data.npz) or a calibration table "
-                               "(--calib-table=table.json)";
+      return emitError(loc)
+             << (options.quantize.empty() ? "--smoothquant" : "--quantize=int8")
+             << " needs calibration data "
+                "(--calib=data.npz) or a calibration table "
+                "(--calib-table=table.json)";
     auto entry = (**module).lookupSymbol<func::FuncOp>("main_graph");
     FailureOr<ModelSignature> signature = ModelSignature::fromFunction(entry);
     if (failed(signature))
@@ -402,6 +447,32 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
                                })) ||
       failed(attachStatistics(m, stats)))
     return failure();
+  if (smooth) {
+    // SmoothQuant balances activations and weights with the per-channel
+    // statistics the calibrator gathers for matmul inputs.
+    if (llvm::none_of(stats, [](const auto &entry) {
+          return !entry.second.channelMin.empty();
+        }))
+      emitWarning(loc) << "--smoothquant: the calibration statistics have no "
+                          "per-channel ranges (a table from an older qc?); "
+                          "nothing is smoothed. Recalibrate with --calib";
+    SmoothQuantPassOptions smoothOptions;
+    smoothOptions.alpha = options.smoothQuantAlpha;
+    if (failed(runFunctionPasses(m, [&](OpPassManager &pm) {
+          pm.addPass(createSmoothQuantPass(smoothOptions));
+        })))
+      return failure();
+    progress("smoothed activations (SmoothQuant, alpha " +
+             formatAlpha(options.smoothQuantAlpha) + ")");
+    if (options.quantize.empty()) {
+      if (failed(runFunctionPasses(m, [](OpPassManager &pm) {
+            pm.addPass(createStripObserversPass());
+            pm.addPass(createCanonicalizerPass());
+          })))
+        return failure();
+      return module;
+    }
+  }
   QuantizePassOptions quantize;
   quantize.scheme = "w8a8";
   quantize.calibMethod = options.calibMethod;

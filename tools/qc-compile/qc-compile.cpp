@@ -28,6 +28,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -123,6 +124,13 @@ static cl::list<std::string>
     keepFloat("keep-float", cl::CommaSeparated,
               cl::desc("ONNX node names whose ops stay in float"),
               cl::value_desc("NODE,..."), cl::cat(category));
+static cl::opt<double> smoothQuant(
+    "smoothquant",
+    cl::desc("SmoothQuant before quantizing: migrate activation outliers "
+             "into the weights with strength ALPHA in [0, 1] (0.5 is the "
+             "paper's default). Without --quantize it only smooths (the "
+             "float model, same outputs up to rounding)"),
+    cl::value_desc("ALPHA"), cl::init(-1.0), cl::cat(category));
 static cl::opt<bool> noChecker("no-onnx-checker",
                                cl::desc("Skip onnx::checker validation"),
                                cl::cat(category));
@@ -229,6 +237,13 @@ int main(int argc, char **argv) {
   options.percentile = percentile;
   options.activationType = activationType;
   options.keepFloat.assign(keepFloat.begin(), keepFloat.end());
+  if (smoothQuant.getNumOccurrences() &&
+      !(smoothQuant >= 0.0 && smoothQuant <= 1.0)) {
+    std::string value;
+    raw_string_ostream(value) << format("%g", smoothQuant.getValue());
+    return fail("--smoothquant=" + value + ": alpha must be in [0, 1]");
+  }
+  options.smoothQuantAlpha = smoothQuant;
   if (!quiet)
     options.progress = [](const std::string &line) {
       errs() << "qc-compile: " << line << "\n";
@@ -243,7 +258,9 @@ int main(int argc, char **argv) {
 
   Progress progress;
   progress.stage("imported " + inputFile +
-                 (quantize.empty() ? "" : " and quantized it"));
+                 (!quantize.empty()  ? " and quantized it"
+                  : smoothQuant >= 0 ? " and smoothed it"
+                                     : ""));
   auto module = qc::buildModule(&context, options);
   if (failed(module))
     return 1;

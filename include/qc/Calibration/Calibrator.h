@@ -8,7 +8,9 @@
 // calls into a hook, loads the shared object through the qc runtime, runs it
 // on every calibration sample and accumulates per-probe statistics: min/max
 // on a first pass, then (if a histogram method needs them) histograms of |x|
-// over [0, max|x|] on a second pass. The statistics are then attached to the
+// over [0, max|x|] on a second pass. Probes on the data operand of a
+// qc.matmul also get per-channel min/max along the contracted (last)
+// dimension, which SmoothQuant needs. The statistics are then attached to the
 // probes of the deployment module as #qc.stats, where quantization passes
 // read them.
 //
@@ -45,6 +47,9 @@ struct CalibrationOptions {
   /// Gather histograms (a second pass over the data).
   bool histograms = false;
   unsigned histogramBins = 2048;
+  /// Gather per-channel min/max where the probes ask for them (see
+  /// qc-lower-observers); cheap, one compare per value.
+  bool channelStatistics = true;
   /// Reports progress: (samples done, total) over both passes.
   std::function<void(size_t, size_t)> progress;
 };
@@ -56,6 +61,11 @@ struct TensorStatistics {
   /// NaN/Inf values seen (ignored by min/max and histograms).
   int64_t nonFinite = 0;
   calib::Histogram histogram;
+  /// Per-channel min/max along `channelAxis` of the observed tensor (empty
+  /// and -1 when not gathered). Channels that never saw a finite value have
+  /// min = max = 0.
+  int64_t channelAxis = -1;
+  std::vector<double> channelMin, channelMax;
 };
 
 /// Runs calibration. `module` is the float model with qc.observe probes
@@ -67,7 +77,8 @@ runCalibration(ModuleOp module, ArrayRef<CalibrationSample> samples,
                const CalibrationOptions &options);
 
 /// Sets the `stats` of every qc.observe in `module` from `stats`, by probe
-/// name. Fails, naming it, on a probe that has none.
+/// name. Fails, naming it, on a probe that has none, and on per-channel
+/// statistics that do not fit the observed tensor (a stale table).
 LogicalResult attachStatistics(ModuleOp module,
                                const llvm::StringMap<TensorStatistics> &stats);
 

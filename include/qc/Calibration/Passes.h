@@ -24,6 +24,15 @@ namespace mlir::qc {
 constexpr llvm::StringLiteral kObserversAttrName = "qc.observers";
 /// Module attribute with the element count of each observed tensor.
 constexpr llvm::StringLiteral kObserverSizesAttrName = "qc.observer_sizes";
+/// Module attributes with each observer's channel axis (-1: none), channel
+/// count (0: none) and channel stride in elements: element i of the flat
+/// data is in channel (i / stride) % channels.
+constexpr llvm::StringLiteral kObserverChannelAxesAttrName =
+    "qc.observer_channel_axes";
+constexpr llvm::StringLiteral kObserverChannelsAttrName =
+    "qc.observer_channels";
+constexpr llvm::StringLiteral kObserverChannelStridesAttrName =
+    "qc.observer_channel_strides";
 /// Prefix of the per-observer functions of a calibration build.
 constexpr llvm::StringLiteral kObserveFunctionPrefix = "__qc_observe_";
 

@@ -31,7 +31,13 @@ def LowerObserversPass : Pass<"qc-lower-observers", "ModuleOp"> {
     a private function `__qc_observe_i(tensor)`; after lowering,
     `qc-aot-export` defines those functions to pass the tensor's data to the
     hook set with `qc_model_set_observer`. The probes' names are recorded in
-    order on the module as `qc.observers`.
+    order on the module as `qc.observers`, their element counts as
+    `qc.observer_sizes`, and, for the calibrator's per-channel statistics,
+    each probe's channel axis, channel count and channel stride (in elements
+    of the flat row-major data) as `qc.observer_channel_axes`,
+    `qc.observer_channels` and `qc.observer_channel_strides`: a probe on the
+    data operand of a `qc.matmul` has the last (contracted) dimension as
+    channel (stride 1); other probes have axis -1, 0 channels, stride 0.
   }];
 }
 

@@ -48,6 +48,10 @@ struct CompileOptions {
   double percentile = 99.99;
   std::string activationType = "u8";
   std::vector<std::string> keepFloat;
+  /// SmoothQuant migration strength in [0, 1]; negative: off. Runs after
+  /// calibration, before quantization; without `quantize` it only smooths
+  /// (a float model, for checking that smoothing keeps the function).
+  double smoothQuantAlpha = -1.0;
 
   /// Receives progress lines ("calibrating: 12/64 samples").
   std::function<void(const std::string &)> progress;
@@ -68,7 +72,8 @@ writeCalibrationTable(StringRef path,
                       const llvm::StringMap<TensorStatistics> &stats,
                       Location loc);
 
-/// Imports the model and, if asked, calibrates and quantizes it. The result
+/// Imports the model and, if asked, calibrates, smooths and quantizes it.
+/// The result
 /// is tensor-level IR ready for the CPU pipeline (observers stripped).
 FailureOr<OwningOpRef<ModuleOp>> buildModule(MLIRContext *context,
                                              const CompileOptions &options);

@@ -98,14 +98,42 @@ def FoldQDQPass : Pass<"qc-fold-qdq", "func::FuncOp"> {
 def SmoothQuantPass : Pass<"qc-smoothquant", "func::FuncOp"> {
   let summary = "Migrate activation outliers into weights (SmoothQuant)";
   let description = [{
-    For each matmul with a constant weight whose input carries per-channel
-    calibration statistics, scales input channel j by 1/s_j and weight row j
-    by s_j with s_j = max(act_max_j^alpha / w_max_j^(1-alpha), 1e-5), which
-    leaves the float result unchanged and flattens activation outliers
-    before W8A8 quantization (shared/reference/algorithms.md section 6).
+    SmoothQuant (shared/reference/algorithms.md section 6) for W8A8 with
+    per-tensor activations. Runs after calibration statistics are attached
+    and before `qc-quantize`.
+
+    For every float `qc.matmul` whose rhs is a constant weight W[K, N] (or
+    [K]; read through reshapes and transposes) and whose lhs has a
+    `qc.observe` with per-channel statistics along its last dimension
+    (`channel_axis = rank - 1`, K channels; the calibrator records them):
+
+    ```
+    act_max[j] = max(|channel_min[j]|, |channel_max[j]|)
+    w_max[j]   = max(max_n |W[j, n]|, 1e-5)        (over the whole group)
+    s[j]       = max(act_max[j]^alpha / w_max[j]^(1 - alpha), 1e-5)
+                 (s[j] = 1 where act_max[j] = 0: nothing to migrate)
+    ```
+
+    The weight becomes the constant `diag(s) W` and the lhs `x * (1 / s)`:
+    one elementwise `linalg.generic` multiply by a constant [K] vector,
+    inserted right after x. The CPU pipeline's elementwise fusion folds it
+    into its producer (e.g. the affine step of a LayerNorm) or into the
+    activation's `qc.quantize`, so it costs no extra pass over memory. The
+    float function is unchanged up to rounding.
+
+    Matmuls that read the same activation form one scale-sharing group (one
+    s, one multiply; w_max over all their weights). The statistics move with
+    the data: the probe is moved onto `x / s` (or, if other ops still read
+    x, a new probe `<name>/smoothed` is added) with per-channel min/max
+    divided by s and per-tensor min/max their extremes, so `qc-quantize`
+    sees the smoothed range. The |x| histogram does not carry over, so
+    smoothed activations support `calib-method=minmax` only. Matmuls
+    without per-channel statistics are left alone.
   }];
   let options = [
-    Option<"alpha", "alpha", "double", "0.5", "migration strength in [0, 1]">
+    Option<"alpha", "alpha", "double", "0.5",
+           "migration strength in [0, 1] (0: weights only, 1: all of the "
+           "activation range moves into the weights)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

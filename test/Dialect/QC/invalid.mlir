@@ -333,3 +333,75 @@ func.func @stats_histogram_range(%x: tensor<4xf32>) {
   qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, hist_max = 0.0, hist = dense<[1, 2]> : tensor<2xi64>>} : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @stats_channel_sizes(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{statistics channel_min has 3 entries but channel_max has 2}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, channel_axis = 1, channel_min = dense<[0.0, 0.0, 0.0]> : tensor<3xf32>, channel_max = dense<[1.0, 1.0]> : tensor<2xf32>>} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @stats_channel_order(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{per-channel statistics min is greater than max (channel 2)}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, channel_axis = 1, channel_min = dense<[0.0, 0.0, 0.5]> : tensor<3xf32>, channel_max = dense<[1.0, 1.0, 0.25]> : tensor<3xf32>>} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @stats_channel_finite(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{per-channel statistics must be finite (channel 1)}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, channel_axis = 1, channel_min = dense<[0.0, 0xFF800000, 0.0]> : tensor<3xf32>, channel_max = dense<[1.0, 1.0, 1.0]> : tensor<3xf32>>} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @stats_channel_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{statistics channel_axis must be non-negative, got -2}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, channel_axis = -2, channel_min = dense<[0.0]> : tensor<1xf32>, channel_max = dense<[1.0]> : tensor<1xf32>>} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @stats_channel_type(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{statistics channel_min and channel_max must be non-empty 1-D f32 or f64 tensors}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, channel_axis = 1, channel_min = dense<[[0.0]]> : tensor<1x1xf32>, channel_max = dense<[[1.0]]> : tensor<1x1xf32>>} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @stats_channel_not_float(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{expected a dense float tensor for channel_min}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, channel_axis = 1, channel_min = dense<[0, 1]> : tensor<2xi32>, channel_max = dense<[1.0, 1.0]> : tensor<2xf32>>} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @stats_channel_missing(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{expected ','}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, channel_axis = 1, channel_min = dense<[0.0, 1.0]> : tensor<2xf32>>} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @stats_unknown_key(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{unexpected 'bins' in statistics}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, bins = 3>} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @stats_order_of_parts(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{unexpected 'hist_max' in statistics}}
+  qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, channel_axis = 1, channel_min = dense<[0.0]> : tensor<1xf32>, channel_max = dense<[1.0]> : tensor<1xf32>, hist_max = 1.0, hist = dense<[1]> : tensor<1xi64>>} : tensor<2x3xf32>
+  return
+}

@@ -95,6 +95,19 @@ func.func @observe(%x: tensor<4xf32>) {
   return
 }
 
+// Per-channel statistics, alone and after a histogram.
+// CHECK-LABEL: func.func @observe_channels
+func.func @observe_channels(%x: tensor<2x3xf32>) {
+  // CHECK: qc.observe %{{.*}} {name = "c", stats = #qc.stats<min = -1.5, max = 6.0, count = 8, channel_axis = 1, channel_min = dense<[-1.500000e+00, 0.000000e+00, 2.500000e-01]> : tensor<3xf32>, channel_max = dense<[5.000000e-01, 6.000000e+00, 2.500000e-01]> : tensor<3xf32>>} : tensor<2x3xf32>
+  qc.observe %x {name = "c", stats = #qc.stats<min = -1.5, max = 6.0, count = 8, channel_axis = 1, channel_min = dense<[-1.5, 0.0, 0.25]> : tensor<3xf32>, channel_max = dense<[0.5, 6.0, 0.25]> : tensor<3xf32>>} : tensor<2x3xf32>
+  // CHECK: qc.observe %{{.*}} {name = "d", stats = #qc.stats<min = -1.5, max = 6.0, count = 8, hist_max = 6.0, hist = dense<[5, 0, 2, 1]> : tensor<4xi64>, channel_axis = 0, channel_min = dense<[-1.500000e+00, 1.000000e-01]> : tensor<2xf64>, channel_max = dense<[6.000000e+00, 1.000000e-01]> : tensor<2xf64>>} : tensor<2x3xf32>
+  qc.observe %x {name = "d", stats = #qc.stats<min = -1.5, max = 6.0, count = 8, hist_max = 6.0, hist = dense<[5, 0, 2, 1]> : tensor<4xi64>, channel_axis = 0, channel_min = dense<[-1.5, 0.1]> : tensor<2xf64>, channel_max = dense<[6.0, 0.1]> : tensor<2xf64>>} : tensor<2x3xf32>
+  // A splat prints as one.
+  // CHECK: qc.observe %{{.*}} {name = "e", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, channel_axis = 1, channel_min = dense<0.000000e+00> : tensor<3xf32>, channel_max = dense<1.000000e+00> : tensor<3xf32>>} : tensor<2x3xf32>
+  qc.observe %x {name = "e", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, channel_axis = 1, channel_min = dense<0.0> : tensor<3xf32>, channel_max = dense<1.0> : tensor<3xf32>>} : tensor<2x3xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @matmul
 func.func @matmul(%a: tensor<2x5x3xf32>, %b: tensor<3x4xf32>, %v: tensor<3xf32>) {
   // CHECK: qc.matmul %{{.*}}, %{{.*}} : (tensor<2x5x3xf32>, tensor<3x4xf32>) -> tensor<2x5x4xf32>
