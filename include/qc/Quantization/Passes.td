@@ -90,9 +90,37 @@ def FoldQDQPass : Pass<"qc-fold-qdq", "func::FuncOp"> {
     as `qc.dequantize` feeding float `qc.matmul` / `qc.conv`. This pass moves
     the quantized types into the compute ops so that they lower to integer
     kernels with the scales the model carries, and removes the now-dead
-    float round trips.
+    float round trips:
+
+    - `qc.matmul` / `qc.conv` whose data operand is a dequantized tensor
+      (8-bit integer storage, per tensor) and whose weight is a dequantized
+      tensor (8-bit integer storage, per tensor or per output channel: the
+      last axis of a matmul weight, axis 0 of a conv weight) take the
+      quantized operands and keep their float result. Reshapes
+      (`tensor.expand_shape` / `collapse_shape`) and `linalg.transpose`
+      between the dequantize and the op are replayed on the stored values
+      (a transposed constant weight is transposed at compile time; a
+      per-axis weight's axis follows the permutation). A conv bias that is a
+      dequantized tensor (int32 with scale s_x * s_w, as onnxruntime writes
+      it) is passed quantized.
+    - A `qc.quantize` (per tensor, at most 16 bits) that is the only user of
+      such an integer op's float result becomes the op's quantized result
+      type (requantizing epilogue). This does not change a bit: the epilogue
+      computes the same float value and quantizes it the same way.
+    - `qc.quantize` of a float constant (QDQ models that keep float weights)
+      is evaluated at compile time with QuantizeLinear's arithmetic.
+
+    Anything else is left alone: per-input-channel or per-group weights,
+    per-axis, FP8 or 16-bit data, float data (weight-only). In particular
+    `qc.dequantize(qc.quantize(x))` is a real rounding step and is never
+    folded.
   }];
-  let dependentDialects = ["::mlir::qc::QCDialect"];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::qc::QCDialect"
+  ];
 }
 
 def SmoothQuantPass : Pass<"qc-smoothquant", "func::FuncOp"> {
