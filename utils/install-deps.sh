@@ -17,6 +17,7 @@ build_pkgs=(
   libgtest-dev
   python3 python3-numpy python3-onnx
   zlib1g-dev
+  libomp-22-dev
   qemu-user libc6-dev-arm64-cross libgcc-12-dev-arm64-cross
 )
 models_pkgs=(python3-torch python3-sklearn)

@@ -511,6 +511,11 @@ LogicalResult mlir::qc::emitSharedObject(ModuleOp module,
   CPUPipelineOptions pipeline;
   pipeline.aot = true;
   pipeline.modelName = options.symbolName;
+  pipeline.vnni = target->hasAVX512VNNI;
+  // Cross-compiled models stay sequential: the target's OpenMP runtime is
+  // not available here to link against.
+  pipeline.threads = target->isHost ? options.threads : 1;
+  target->openmp = pipeline.threads != 1;
   buildCPUPipeline(pm, pipeline);
   if (failed(pm.run(module)))
     return failure();

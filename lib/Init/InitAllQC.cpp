@@ -8,6 +8,7 @@
 
 #include "qc/Calibration/Passes.h"
 #include "qc/Conversion/Passes.h"
+#include "qc/Dialect/QC/IR/BufferizableOpInterfaceImpl.h"
 #include "qc/Dialect/QC/IR/QCDialect.h"
 #include "qc/Pipelines/Pipelines.h"
 #include "qc/Quantization/Passes.h"
@@ -39,6 +40,7 @@ void mlir::qc::registerAllQCDialects(DialectRegistry &registry) {
                   LLVM::LLVMDialect, linalg::LinalgDialect, math::MathDialect,
                   memref::MemRefDialect, quant::QuantDialect, scf::SCFDialect,
                   tensor::TensorDialect>();
+  registerBufferizableOpInterfaceExternalModels(registry);
 }
 
 void mlir::qc::registerAllQCPasses() {

@@ -26,11 +26,13 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
                                 const CPUPipelineOptions &options) {
   if (options.aot)
     pm.addPass(createAOTPrepareEntryPass({options.entry}));
-  pm.addPass(createConvertQCToLinalgPass());
+  ConvertQCToLinalgPassOptions toLinalg;
+  toLinalg.packedKernels = options.packedKernels;
+  pm.addPass(createConvertQCToLinalgPass(toLinalg));
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -41,6 +43,20 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm, {});
   pm.addPass(createConvertBufferizationToMemRefPass());
 
+  ConvertQCPackedToCPUPassOptions kernels;
+  kernels.vnni = options.vnni;
+  kernels.parallel = options.threads != 1;
+  pm.addNestedPass<func::FuncOp>(createConvertQCPackedToCPUPass(kernels));
+  if (options.threads != 1) {
+    // The kernels' outer block loops are the only scf.parallel ops.
+    ConvertSCFToOpenMPPassOptions openmp;
+    openmp.numThreads = options.threads;
+    pm.addPass(createConvertSCFToOpenMPPass(openmp));
+    // Inlines the memref.alloca_scope that wraps each parallel body (the
+    // kernels allocate nothing), which scf-to-cf could not split into
+    // blocks.
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addNestedPass<func::FuncOp>(createExpandMemRefCopyPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());
@@ -50,6 +66,7 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
   // the functions LLVM has no intrinsic for (erf, tanh, ...) call libm.
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
@@ -57,6 +74,8 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
   ConvertFuncToLLVMPassOptions funcOptions;
   funcOptions.useBarePtrCallConv = options.aot;
   pm.addPass(createConvertFuncToLLVMPass(funcOptions));
+  if (options.threads != 1)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   if (options.aot)
     pm.addPass(createAOTExportPass({options.entry, options.modelName}));

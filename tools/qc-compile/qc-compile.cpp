@@ -136,6 +136,15 @@ static cl::opt<bool> noChecker("no-onnx-checker",
                                cl::cat(category));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(3), cl::Prefix, cl::cat(category));
+// libLLVM already registers a hidden "threads" option, so this one is
+// registered as "qc-threads" and main() maps --threads onto it.
+static cl::opt<unsigned> threads(
+    "qc-threads",
+    cl::desc("Also --threads=N. Threads the model's matmul/convolution "
+             "kernels use: 0 (default) "
+             "= every core at run time (OpenMP; OMP_NUM_THREADS overrides), "
+             "1 = sequential, N = N. Results do not depend on it"),
+    cl::init(0), cl::cat(category));
 static cl::opt<bool> quiet("q", cl::desc("Do not print progress"),
                            cl::cat(category));
 
@@ -185,8 +194,19 @@ static LogicalResult writeFile(StringRef path, StringRef contents) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  std::vector<std::string> renamed;
+  renamed.reserve(argc);
+  std::vector<const char *> args(argv, argv + argc);
+  for (const char *&arg : args) {
+    StringRef a(arg);
+    for (StringRef prefix : {"--threads", "-threads"})
+      if (a == prefix || a.starts_with((prefix + "=").str())) {
+        renamed.push_back("--qc-threads" + a.drop_front(prefix.size()).str());
+        arg = renamed.back().c_str();
+      }
+  }
   cl::ParseCommandLineOptions(
-      argc, argv,
+      int(args.size()), args.data(),
       "qc-compile: compile an ONNX model into a native shared object\n\n"
       "  qc-compile model.onnx -o model.so [--input-shape x=1,3,224,224]\n\n"
       "writes model.so, which exports qc_model_invoke / qc_model_signature\n"
@@ -230,6 +250,7 @@ int main(int argc, char **argv) {
   options.target = target;
   options.cpu = cpu;
   options.optLevel = optLevel;
+  options.threads = threads;
   options.quantize = quantize;
   options.calibPath = calib;
   options.calibTable = calibTable;
@@ -296,6 +317,9 @@ int main(int argc, char **argv) {
   qc::CPUPipelineOptions pipelineOptions;
   pipelineOptions.aot = true;
   pipelineOptions.modelName = options.symbolName;
+  pipelineOptions.vnni = targetSpec->hasAVX512VNNI;
+  pipelineOptions.threads = targetSpec->isHost ? unsigned(threads) : 1u;
+  targetSpec->openmp = pipelineOptions.threads != 1;
   qc::buildCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))
     return 1;

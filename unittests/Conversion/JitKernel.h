@@ -35,7 +35,8 @@ class JitKernel {
 public:
   /// Compiles `source`, which defines func.func @main_graph. On failure
   /// `error` is non-empty.
-  explicit JitKernel(const std::string &source) {
+  explicit JitKernel(const std::string &source, bool packedKernels = true,
+                     bool vnni = false) {
     static bool initialized = [] {
       llvm::InitializeNativeTarget();
       llvm::InitializeNativeTargetAsmPrinter();
@@ -54,6 +55,8 @@ public:
     mlir::PassManager pm(context.get());
     mlir::qc::CPUPipelineOptions options;
     options.aot = true;
+    options.packedKernels = packedKernels;
+    options.vnni = vnni;
     mlir::qc::buildCPUPipeline(pm, options);
     if (mlir::failed(pm.run(*module))) {
       error = "pipeline failed";

@@ -34,6 +34,9 @@ struct CompileOptions {
   std::string target = "host";
   std::string cpu = "native";
   unsigned optLevel = 3;
+  /// Threads of the compiled model's parallel kernels: 0 = every core at
+  /// run time (OpenMP), 1 = sequential, N = N.
+  unsigned threads = 0;
   /// C identifier prefixing the model's exported symbols and header.
   std::string symbolName = "model";
 

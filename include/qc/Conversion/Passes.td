@@ -20,13 +20,72 @@ def ConvertQCToLinalgPass : Pass<"convert-qc-to-linalg", "ModuleOp"> {
     half to even, saturating), and `qc.matmul` / `qc.conv` become linalg
     contractions. Function signatures are converted too. Unlike upstream
     `lower-quant-ops`, nothing truncates toward zero or wraps around.
+
+    With `packed-kernels`, a matmul or convolution (group 1) whose weight is
+    a compile-time constant (f32, or symmetric i8 per tensor / per output
+    channel with 8-bit data) instead packs the weight on the host into
+    `qc.packed_matmul`'s tiled layout (convolutions through an im2col copy
+    of the input), for the CPU kernels of `convert-qc-packed-to-cpu`.
   }];
+  let options = [
+    Option<"packedKernels", "packed-kernels", "bool", "false",
+           "Lower matmuls/convolutions with constant weights to "
+           "qc.packed_matmul on weights packed at compile time">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::func::FuncDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def ConvertQCPackedToCPUPass
+    : Pass<"convert-qc-packed-to-cpu", "func::FuncOp"> {
+  let summary = "Register-blocked CPU kernels for qc.packed_matmul";
+  let description = [{
+    Lowers `qc.packed_matmul` on memrefs (after bufferization) to loops of
+    vector code that keep an `mr` x (`nb` * 16) block of the accumulator in
+    registers while streaming the packed rhs:
+
+    ```
+    parallel over (column blocks of nb*16, row blocks of mc):
+      for each kc-step slice of K1:
+        for each mr-row group:
+          acc[r][j] = init tile                    (mr * nb vectors)
+          for k1 in slice:
+            b[j] = rhs[n1 + j, k1]                 (64 bytes / 16 floats)
+            for r: a = broadcast(lhs[m + r, k1*K0 .. +K0])
+                   acc[r][j] = dot(acc[r][j], a, b[j])
+          init tile = acc
+    ```
+
+    `dot` is AVX-512 VNNI `vpdpbusd` (u8 x s8 -> i32, four products per
+    lane) when `vnni` is set and `vector.fma` for f32. Integer kernels
+    without VNNI fall back to scalar loops, which LLVM may vectorize. The
+    outer loop is an `scf.parallel` when `parallel` is set (each output
+    element is computed by one iteration, in the same order whatever the
+    thread count, so results do not depend on it).
+  }];
+  let options = [
+    Option<"vnni", "vnni", "bool", "false",
+           "Use AVX-512 VNNI vpdpbusd for integer kernels">,
+    Option<"parallel", "parallel", "bool", "true",
+           "Make the outer block loop an scf.parallel">,
+    Option<"mr", "mr", "int64_t", "8", "Rows per register block">,
+    Option<"nb", "nb", "int64_t", "2",
+           "16-wide column tiles per register block">,
+    Option<"kc", "kc", "int64_t", "128",
+           "Packed k-steps per cache block">,
+    Option<"mc", "mc", "int64_t", "64", "Rows per parallel block">
+  ];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
   ];
 }
 

@@ -34,6 +34,22 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "model-name",
       llvm::cl::desc("C identifier prefixing the model's exported symbols"),
       llvm::cl::init("model")};
+  PassOptions::Option<bool> packedKernels{
+      *this, "packed-kernels",
+      llvm::cl::desc("Pack constant weights at compile time and run "
+                     "matmuls/convolutions through register-blocked kernels"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> vnni{
+      *this, "vnni",
+      llvm::cl::desc("The target has AVX-512 VNNI (vpdpbusd): integer "
+                     "kernels use it"),
+      llvm::cl::init(false)};
+  PassOptions::Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads for parallel kernels: 1 runs sequentially, 0 "
+                     "uses every core (OpenMP; OMP_NUM_THREADS overrides), N "
+                     "uses N"),
+      llvm::cl::init(1)};
 };
 
 /// qc + linalg on tensors -> LLVM dialect, for the host CPU.

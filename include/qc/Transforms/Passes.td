@@ -21,4 +21,21 @@ def ExpandMemRefCopyPass : Pass<"qc-expand-memref-copy", "func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def FuseElementwisePass : Pass<"qc-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuse elementwise linalg ops where it adds no recomputation";
+  let description = [{
+    Upstream `linalg-fuse-elementwise-ops` with a stricter control: a
+    producer generic is fused into its consumer only when the producer has
+    one use and the consumer's indexing map for it is a permutation, i.e.
+    each producer element is computed once. Upstream's default also fuses a
+    producer into reductions and broadcasts (a quantize into the k loop of a
+    matmul, recomputed for every output column).
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // QC_TRANSFORMS_PASSES_TD

@@ -625,6 +625,8 @@ struct ConvertQCToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<QCDialect>();
+    // The CPU kernel form that the packed patterns produce.
+    target.addLegalOp<PackedMatMulOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect>();
     target.markUnknownOpDynamicallyLegal(
@@ -636,6 +638,8 @@ struct ConvertQCToLinalgPass
 
     RewritePatternSet patterns(ctx);
     populateQCToLinalgPatterns(converter, patterns);
+    if (packedKernels)
+      populatePackedComputePatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);

@@ -38,6 +38,26 @@ struct QuantParamAccess {
   Value getZeroPoint(OpBuilder &b, Location loc, ValueRange args) const;
 };
 
+/// Everything the shared epilogue needs to know.
+struct Epilogue {
+  UniformType data; // null for weight-only (float accumulator)
+  UniformType weight;
+  Type resultType;    // converted result tensor type
+  UniformType result; // null for a float result
+  /// Loop expressions indexing each weight dimension from the output space
+  /// (only the per-axis dimension is read).
+  SmallVector<AffineExpr> weightExprs;
+  /// Bias (converted), and the output dimension it runs along.
+  Value bias;
+  UniformType biasQuant;
+  int64_t biasDim = -1;
+};
+
+/// acc -> result: scale the i32 accumulator by s_a * s_w (or take a float
+/// accumulator as is), add the bias, then requantize, keep float, or keep
+/// the raw accumulator, as the result type says.
+Value buildEpilogue(OpBuilder &b, Location loc, Value acc, const Epilogue &e);
+
 } // namespace mlir::qc
 
 #endif // QC_LIB_CONVERSION_QCTOLINALG_QUANTPARAMS_H

@@ -53,23 +53,11 @@ LogicalResult checkIntegerWeight(ConversionPatternRewriter &rewriter,
           "channel");
 }
 
-/// Everything the shared epilogue needs to know.
-struct Epilogue {
-  UniformType data; // null for weight-only (float accumulator)
-  UniformType weight;
-  Type resultType;    // converted result tensor type
-  UniformType result; // null for a float result
-  /// Loop expressions indexing each weight dimension from the output space
-  /// (only the per-axis dimension is read).
-  SmallVector<AffineExpr> weightExprs;
-  /// Bias (converted), and the output dimension it runs along.
-  Value bias;
-  UniformType biasQuant;
-  int64_t biasDim = -1;
-};
+} // namespace
 
 /// acc -> result: scale by s_a * s_w, add the bias, requantize or not.
-Value buildEpilogue(OpBuilder &b, Location loc, Value acc, const Epilogue &e) {
+Value mlir::qc::buildEpilogue(OpBuilder &b, Location loc, Value acc,
+                              const Epilogue &e) {
   MLIRContext *ctx = b.getContext();
   auto accType = cast<RankedTensorType>(acc.getType());
   auto outType = cast<RankedTensorType>(e.resultType);
@@ -134,6 +122,8 @@ Value buildEpilogue(OpBuilder &b, Location loc, Value acc, const Epilogue &e) {
              })
       .getResult(0);
 }
+
+namespace {
 
 struct QuantizedMatMulLowering : OpConversionPattern<MatMulOp> {
   using OpConversionPattern::OpConversionPattern;

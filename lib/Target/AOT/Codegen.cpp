@@ -9,6 +9,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -27,6 +28,9 @@
 using namespace mlir;
 using namespace mlir::qc;
 
+#ifndef QC_LIBOMP_DIR
+#define QC_LIBOMP_DIR "/usr/lib/llvm-22/lib"
+#endif
 #ifndef QC_LLD_PATH
 #define QC_LLD_PATH "/usr/lib/llvm-22/bin/ld.lld"
 #endif
@@ -85,6 +89,13 @@ FailureOr<TargetSpec> mlir::qc::resolveTarget(StringRef target, StringRef cpu,
     error = "unknown CPU '" + spec.cpu + "' for " + spec.triple;
     return failure();
   }
+  // checkFeatures aborts on names the target does not know.
+  if (llvm::Triple(spec.triple).isX86()) {
+    spec.hasAVX512VNNI = sti->checkFeatures("+avx512vnni");
+  } else {
+    spec.hasDotProd = sti->checkFeatures("+dotprod");
+    spec.hasI8MM = sti->checkFeatures("+i8mm");
+  }
   return spec;
 }
 
@@ -94,6 +105,7 @@ LogicalResult mlir::qc::emitObject(ModuleOp module, const TargetSpec &target,
   initializeTargets();
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  registerOpenMPDialectTranslation(*module.getContext());
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "qc_model");
@@ -187,6 +199,12 @@ LogicalResult mlir::qc::linkSharedObject(StringRef objectPath,
     }
     if (!libgcc.empty())
       args.push_back(libgcc);
+    if (target.openmp) {
+      // LLVM's OpenMP runtime, found where the model will look for it.
+      args.push_back("-L" QC_LIBOMP_DIR);
+      args.push_back("-rpath=" QC_LIBOMP_DIR);
+      args.push_back("-lomp");
+    }
     args.push_back("--no-undefined");
     args.push_back("--as-needed");
     args.push_back("-lm");

@@ -405,3 +405,35 @@ func.func @stats_order_of_parts(%x: tensor<2x3xf32>) {
   qc.observe %x {name = "x", stats = #qc.stats<min = 0.0, max = 1.0, count = 1, channel_axis = 1, channel_min = dense<[0.0]> : tensor<1xf32>, channel_max = dense<[1.0]> : tensor<1xf32>, hist_max = 1.0, hist = dense<[1]> : tensor<1xi64>>} : tensor<2x3xf32>
   return
 }
+
+// -----
+
+func.func @packed_matmul_k_mismatch(%a: tensor<8x60xi8>, %w: tensor<2x16x16x4xi8>, %acc: tensor<8x32xi32>) {
+  // expected-error @+1 {{lhs has K = 60 but the packed rhs has K1 * K0 = 64}}
+  %0 = qc.packed_matmul ins(%a, %w : tensor<8x60xi8>, tensor<2x16x16x4xi8>) outs(%acc : tensor<8x32xi32>) -> tensor<8x32xi32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_init_shape(%a: tensor<8x64xi8>, %w: tensor<2x16x16x4xi8>, %acc: tensor<8x16xi32>) {
+  // expected-error @+1 {{init must be [M, N1 * N0] = [8, 32]}}
+  %0 = qc.packed_matmul ins(%a, %w : tensor<8x64xi8>, tensor<2x16x16x4xi8>) outs(%acc : tensor<8x16xi32>) -> tensor<8x16xi32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_types(%a: tensor<8x64xi8>, %w: tensor<2x16x16x4xi8>, %acc: tensor<8x32xf32>) {
+  // expected-error @+1 {{expects (i8, i8) -> i32 or (f32, f32) -> f32}}
+  %0 = qc.packed_matmul ins(%a, %w : tensor<8x64xi8>, tensor<2x16x16x4xi8>) outs(%acc : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+func.func @packed_matmul_mixed(%a: tensor<8x64xi8>, %w: memref<2x16x16x4xi8>, %acc: tensor<8x32xi32>) {
+  // expected-error @+1 {{operands must be all tensors or all memrefs}}
+  %0 = qc.packed_matmul ins(%a, %w : tensor<8x64xi8>, memref<2x16x16x4xi8>) outs(%acc : tensor<8x32xi32>) -> tensor<8x32xi32>
+  return
+}

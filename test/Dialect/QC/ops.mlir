@@ -133,3 +133,13 @@ func.func @conv(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf
   %0 = qc.conv %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 2} : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x4x4xf32>
   return
 }
+
+// CHECK-LABEL: func.func @packed_matmul
+func.func @packed_matmul(%a: tensor<8x64xi8>, %w: tensor<2x16x16x4xi8>, %acc: tensor<8x32xi32>,
+                         %am: memref<3x5xf32>, %wm: memref<1x5x16x1xf32>, %accm: memref<3x16xf32>) -> tensor<8x32xi32> {
+  // CHECK: qc.packed_matmul ins(%{{.*}}, %{{.*}} : tensor<8x64xi8>, tensor<2x16x16x4xi8>) outs(%{{.*}} : tensor<8x32xi32>) -> tensor<8x32xi32>
+  %0 = qc.packed_matmul ins(%a, %w : tensor<8x64xi8>, tensor<2x16x16x4xi8>) outs(%acc : tensor<8x32xi32>) -> tensor<8x32xi32>
+  // CHECK: qc.packed_matmul ins(%{{.*}}, %{{.*}} : memref<3x5xf32>, memref<1x5x16x1xf32>) outs(%{{.*}} : memref<3x16xf32>)
+  qc.packed_matmul ins(%am, %wm : memref<3x5xf32>, memref<1x5x16x1xf32>) outs(%accm : memref<3x16xf32>)
+  return %0 : tensor<8x32xi32>
+}

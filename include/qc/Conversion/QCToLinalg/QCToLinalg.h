@@ -27,6 +27,11 @@ void populateQCToLinalgPatterns(const TypeConverter &converter,
 void populateQuantizedComputePatterns(const TypeConverter &converter,
                                       RewritePatternSet &patterns);
 
+/// Higher-benefit patterns for qc.matmul / qc.conv with constant weights:
+/// weights packed at compile time for qc.packed_matmul (CPU kernels).
+void populatePackedComputePatterns(const TypeConverter &converter,
+                                   RewritePatternSet &patterns);
+
 /// Scalar code for one element, shared by the lowering and by fused kernels.
 /// `scale` has the expressed type and `zeroPoint` is i32.
 ///

@@ -22,6 +22,12 @@ struct TargetSpec {
   /// True when the target is the machine qc runs on.
   bool isHost = true;
   unsigned optLevel = 3;
+  /// Instruction-set extensions the kernels select on.
+  bool hasAVX512VNNI = false; // x86 vpdpbusd
+  bool hasDotProd = false;    // AArch64 sdot/udot
+  bool hasI8MM = false;       // AArch64 usdot/smmla
+  /// The model calls the OpenMP runtime (parallel kernels): link libomp.
+  bool openmp = false;
 };
 
 /// Resolves a user-facing target (`x86_64`, `aarch64`, or `host`) and CPU

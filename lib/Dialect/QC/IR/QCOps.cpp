@@ -279,3 +279,58 @@ LogicalResult ConvOp::verify() {
   }
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// PackedMatMulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PackedMatMulOp::verify() {
+  auto lhs = cast<ShapedType>(getLhs().getType());
+  auto rhs = cast<ShapedType>(getRhs().getType());
+  auto init = cast<ShapedType>(getInit().getType());
+  if (!lhs.hasStaticShape() || !rhs.hasStaticShape() || !init.hasStaticShape())
+    return emitOpError() << "operands must have static shapes";
+  if (lhs.getRank() != 2 || rhs.getRank() != 4 || init.getRank() != 2)
+    return emitOpError() << "expects lhs [M, K], rhs [N1, K1, N0, K0] and "
+                            "init [M, N1 * N0]";
+  bool tensors = isa<RankedTensorType>(lhs) && isa<RankedTensorType>(rhs) &&
+                 isa<RankedTensorType>(init);
+  bool memrefs =
+      isa<MemRefType>(lhs) && isa<MemRefType>(rhs) && isa<MemRefType>(init);
+  if (!tensors && !memrefs)
+    return emitOpError() << "operands must be all tensors or all memrefs";
+  if (tensors != (getNumResults() == 1))
+    return emitOpError() << "has one result on tensors and none on memrefs";
+  if (tensors && getResult()[0].getType() != init)
+    return emitOpError() << "result type must match init";
+  ArrayRef<int64_t> r = rhs.getShape();
+  if (lhs.getDimSize(1) != r[1] * r[3])
+    return emitOpError() << "lhs has K = " << lhs.getDimSize(1)
+                         << " but the packed rhs has K1 * K0 = " << r[1] * r[3];
+  if (init.getDimSize(0) != lhs.getDimSize(0) ||
+      init.getDimSize(1) != r[0] * r[2])
+    return emitOpError() << "init must be [M, N1 * N0] = [" << lhs.getDimSize(0)
+                         << ", " << r[0] * r[2] << "]";
+  Type a = lhs.getElementType(), b = rhs.getElementType(),
+       c = init.getElementType();
+  bool integer = a.isInteger(8) && b.isInteger(8) && c.isInteger(32);
+  bool floating = a.isF32() && b.isF32() && c.isF32();
+  if (!integer && !floating)
+    return emitOpError() << "expects (i8, i8) -> i32 or (f32, f32) -> f32";
+  return success();
+}
+
+void PackedMatMulOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  if (!isa<MemRefType>(getInit().getType()))
+    return;
+  effects.emplace_back(MemoryEffects::Read::get(), &getLhsMutable(),
+                       SideEffects::DefaultResource::get());
+  effects.emplace_back(MemoryEffects::Read::get(), &getRhsMutable(),
+                       SideEffects::DefaultResource::get());
+  effects.emplace_back(MemoryEffects::Read::get(), &getInitMutable(),
+                       SideEffects::DefaultResource::get());
+  effects.emplace_back(MemoryEffects::Write::get(), &getInitMutable(),
+                       SideEffects::DefaultResource::get());
+}

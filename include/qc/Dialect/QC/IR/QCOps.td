@@ -13,6 +13,7 @@ include "qc/Dialect/QC/IR/QCAttrs.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 
 class QC_Op<string mnemonic, list<Trait> traits = []>
     : Op<QC_Dialect, mnemonic, traits>;
@@ -218,6 +219,61 @@ def QC_ConvOp : QC_Op<"conv", [Pure]> {
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// CPU kernel ops
+//===----------------------------------------------------------------------===//
+
+def QC_PackedMatMulOp : QC_Op<"packed_matmul", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "matrix product with a pre-packed right-hand side";
+  let description = [{
+    The form the CPU back end gives a matmul whose right-hand side is known
+    at compile time: the rhs is stored in tiles of `N0` columns by `K0`
+    consecutive reduction steps, the layout register-blocked kernels read
+    (the mmt4d layout without packing the lhs). For `lhs` `[M, K]`, `rhs`
+    `[N1, K1, N0, K0]` with `K = K1 * K0`, and `init` `[M, N1 * N0]`:
+
+    ```
+    result[m, n1*N0 + n0] = init[m, n1*N0 + n0]
+        + sum_{k1 < K1, k0 < K0} ext(lhs[m, k1*K0 + k0]) * ext(rhs[n1, k1, n0, k0])
+    ```
+
+    Integer form: `i8` operands, `i32` init; the lhs is read as **unsigned**
+    (zero-extended) and the rhs as **signed** (sign-extended): the operand
+    types of x86 `vpdpbusd`. Products and sums wrap in `i32` (they cannot
+    overflow for K < 2^16). Float form: `f32` everywhere, multiply-add in
+    `f32` in increasing k order.
+
+    Works on tensors (destination style: the result is `init` updated) and,
+    after bufferization, on memrefs (no result; `init` is updated in place).
+
+    ```mlir
+    %acc = qc.packed_matmul ins(%a, %w : tensor<8x64xi8>, tensor<2x16x16x4xi8>)
+                            outs(%zero : tensor<8x32xi32>) -> tensor<8x32xi32>
+    ```
+  }];
+  let arguments = (ins AnyShaped:$lhs, AnyShaped:$rhs, AnyShaped:$init);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $lhs `,` $rhs `:` type($lhs) `,` type($rhs) `)`
+    `outs` `(` $init `:` type($init) `)` attr-dict (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
+    /// Tile sizes of the packed rhs.
+    int64_t getN0() {
+      return ::llvm::cast<::mlir::ShapedType>(getRhs().getType()).getDimSize(2);
+    }
+    int64_t getK0() {
+      return ::llvm::cast<::mlir::ShapedType>(getRhs().getType()).getDimSize(3);
+    }
+  }];
 }
 
 #endif // QC_DIALECT_QC_IR_QCOPS_TD

@@ -1,0 +1,304 @@
+//===- PackedToCPU.cpp - Register-blocked kernels for qc.packed_matmul ----===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// Emits the inner kernels of qc.packed_matmul as MLIR vector code (and, for
+// VNNI, one LLVM intrinsic) rather than calling hand-written microkernels:
+// the tile sizes are pass options and the same generator serves the integer
+// and float forms. Shapes are static, so every loop bound and tail is known
+// here; only the parallel block indices are dynamic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_CONVERTQCPACKEDTOCPUPASS
+#include "qc/Conversion/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+
+struct KernelConfig {
+  bool vnni;
+  bool parallel;
+  int64_t mr, nb, kc, mc;
+};
+
+/// Emits the loops of one qc.packed_matmul on memrefs.
+class PackedMatMulEmitter {
+public:
+  PackedMatMulEmitter(OpBuilder &b, PackedMatMulOp op, const KernelConfig &cfg)
+      : b(b), loc(op.getLoc()), cfg(cfg), lhs(op.getLhs()), init(op.getInit()) {
+    auto lhsType = cast<MemRefType>(lhs.getType());
+    auto rhsType = cast<MemRefType>(op.getRhs().getType());
+    m = lhsType.getDimSize(0);
+    n1 = rhsType.getDimSize(0);
+    k1 = rhsType.getDimSize(1);
+    n0 = rhsType.getDimSize(2);
+    k0 = rhsType.getDimSize(3);
+    isFloat = lhsType.getElementType().isF32();
+    // [N1, K1, N0 * K0]: one contiguous vector per (tile, k-step).
+    rhs = memref::CollapseShapeOp::create(
+        b, loc, op.getRhs(),
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  }
+
+  /// True if the register-blocked kernel applies; otherwise emitScalar().
+  bool canUseKernel() const {
+    if (n0 != 16 || !hasUnitInnerStride(lhs) || !hasUnitInnerStride(init))
+      return false;
+    return isFloat ? k0 == 1 : (k0 == 4 && cfg.vnni);
+  }
+
+  void emitKernel() {
+    int64_t tiles = std::max<int64_t>(1, std::min(cfg.nb, n1));
+    int64_t fullBlocks = n1 / tiles;
+    emitColumnBlocks(/*firstTile=*/0, fullBlocks, tiles);
+    if (int64_t rest = n1 % tiles)
+      emitColumnBlocks(fullBlocks * tiles, 1, rest);
+  }
+
+  /// Plain loops with the op's exact semantics, for shapes and targets the
+  /// kernel does not cover.
+  void emitScalar() {
+    Value c0 = index(0), c1 = index(1);
+    auto loop = scf::ForOp::create(b, loc, c0, index(m), c1);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value row = loop.getInductionVar();
+    auto cols = scf::ForOp::create(b, loc, c0, index(n1 * n0), c1);
+    b.setInsertionPointToStart(cols.getBody());
+    Value col = cols.getInductionVar();
+    Value tile = arith::DivUIOp::create(b, loc, col, index(n0));
+    Value lane = arith::RemUIOp::create(b, loc, col, index(n0));
+    Value acc0 = memref::LoadOp::create(b, loc, init, ValueRange{row, col});
+    auto ks =
+        scf::ForOp::create(b, loc, c0, index(k1 * k0), c1, ValueRange{acc0});
+    b.setInsertionPointToStart(ks.getBody());
+    Value k = ks.getInductionVar();
+    Value kOuter = arith::DivUIOp::create(b, loc, k, index(k0));
+    Value kInner = arith::RemUIOp::create(b, loc, k, index(k0));
+    Value a = memref::LoadOp::create(b, loc, lhs, ValueRange{row, k});
+    Value w = memref::LoadOp::create(
+        b, loc, rhs,
+        ValueRange{tile, kOuter,
+                   arith::AddIOp::create(
+                       b, loc, arith::MulIOp::create(b, loc, lane, index(k0)),
+                       kInner)});
+    Value acc = ks.getRegionIterArgs()[0], next;
+    if (isFloat) {
+      next = arith::AddFOp::create(b, loc, acc,
+                                   arith::MulFOp::create(b, loc, a, w));
+    } else {
+      Type i32 = b.getI32Type();
+      Value prod =
+          arith::MulIOp::create(b, loc, arith::ExtUIOp::create(b, loc, i32, a),
+                                arith::ExtSIOp::create(b, loc, i32, w));
+      next = arith::AddIOp::create(b, loc, acc, prod);
+    }
+    scf::YieldOp::create(b, loc, next);
+    b.setInsertionPointAfter(ks);
+    memref::StoreOp::create(b, loc, ks.getResult(0), init,
+                            ValueRange{row, col});
+  }
+
+private:
+  static bool hasUnitInnerStride(Value memref) {
+    auto type = cast<MemRefType>(memref.getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)))
+      return false;
+    return strides.back() == 1;
+  }
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  /// `count` blocks of `tiles` column tiles starting at tile `firstTile`,
+  /// each split into row blocks of `mc`; the (column, row) block pairs are
+  /// independent and run in parallel.
+  void emitColumnBlocks(int64_t firstTile, int64_t count, int64_t tiles) {
+    int64_t rowBlocks = (m + cfg.mc - 1) / cfg.mc;
+    Value c0 = index(0), c1 = index(1);
+    auto body = [&](OpBuilder &nb, Location, ValueRange ivs) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+      Value tile = arith::AddIOp::create(
+          b, loc, index(firstTile),
+          arith::MulIOp::create(b, loc, ivs[0], index(tiles)));
+      Value rowStart = arith::MulIOp::create(b, loc, ivs[1], index(cfg.mc));
+      Value rowEnd = arith::MinSIOp::create(
+          b, loc, index(m),
+          arith::AddIOp::create(b, loc, rowStart, index(cfg.mc)));
+      emitRowBlock(tile, tiles, rowStart, rowEnd);
+    };
+    if (cfg.parallel) {
+      scf::ParallelOp::create(
+          b, loc, ValueRange{c0, c0},
+          ValueRange{index(count), index(rowBlocks)}, ValueRange{c1, c1},
+          [&](OpBuilder &nb, Location l, ValueRange ivs) { body(nb, l, ivs); });
+      return;
+    }
+    auto cols = scf::ForOp::create(b, loc, c0, index(count), c1);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(cols.getBody());
+    auto rows = scf::ForOp::create(b, loc, c0, index(rowBlocks), c1);
+    b.setInsertionPointToStart(rows.getBody());
+    body(b, loc, ValueRange{cols.getInductionVar(), rows.getInductionVar()});
+  }
+
+  /// Rows [rowStart, rowEnd) of `tiles` column tiles from `tile`: k in
+  /// cache-sized steps, rows in groups of mr, then single rows.
+  void emitRowBlock(Value tile, int64_t tiles, Value rowStart, Value rowEnd) {
+    Value c1 = index(1);
+    Value mr = index(cfg.mr);
+    Value rows = arith::SubIOp::create(b, loc, rowEnd, rowStart);
+    Value fullEnd = arith::AddIOp::create(
+        b, loc, rowStart,
+        arith::MulIOp::create(b, loc, arith::DivUIOp::create(b, loc, rows, mr),
+                              mr));
+    auto kBlocks =
+        scf::ForOp::create(b, loc, index(0), index(k1), index(cfg.kc));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(kBlocks.getBody());
+    Value kBegin = kBlocks.getInductionVar();
+    Value kEnd = arith::MinSIOp::create(
+        b, loc, index(k1),
+        arith::AddIOp::create(b, loc, kBegin, index(cfg.kc)));
+    auto groups = scf::ForOp::create(b, loc, rowStart, fullEnd, mr);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(groups.getBody());
+      emitMicroKernel(groups.getInductionVar(), cfg.mr, tile, tiles, kBegin,
+                      kEnd);
+    }
+    auto singles = scf::ForOp::create(b, loc, fullEnd, rowEnd, c1);
+    b.setInsertionPointToStart(singles.getBody());
+    emitMicroKernel(singles.getInductionVar(), 1, tile, tiles, kBegin, kEnd);
+  }
+
+  /// acc[r][j] for `rows` rows from `row` and `tiles` tiles from `tile`,
+  /// accumulated over k-steps [kBegin, kEnd) in registers.
+  void emitMicroKernel(Value row, int64_t rows, Value tile, int64_t tiles,
+                       Value kBegin, Value kEnd) {
+    Type accElement = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+    auto accType = VectorType::get({16}, accElement);
+    SmallVector<Value> rowIdx, colIdx, tileIdx;
+    for (int64_t r = 0; r < rows; ++r)
+      rowIdx.push_back(arith::AddIOp::create(b, loc, row, index(r)));
+    for (int64_t j = 0; j < tiles; ++j) {
+      tileIdx.push_back(arith::AddIOp::create(b, loc, tile, index(j)));
+      colIdx.push_back(
+          arith::MulIOp::create(b, loc, tileIdx.back(), index(16)));
+    }
+    SmallVector<Value> accs;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < tiles; ++j)
+        accs.push_back(vector::LoadOp::create(
+            b, loc, accType, init, ValueRange{rowIdx[r], colIdx[j]}));
+    auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, index(1), accs);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value k = loop.getInductionVar();
+      ValueRange iter = loop.getRegionIterArgs();
+      Type rhsElement = isFloat ? Type(b.getF32Type()) : Type(b.getI8Type());
+      auto rhsType = VectorType::get({16 * k0}, rhsElement);
+      SmallVector<Value> bs;
+      for (int64_t j = 0; j < tiles; ++j)
+        bs.push_back(vector::LoadOp::create(
+            b, loc, rhsType, rhs, ValueRange{tileIdx[j], k, index(0)}));
+      SmallVector<Value> next;
+      for (int64_t r = 0; r < rows; ++r) {
+        Value a = broadcastLhs(rowIdx[r], k);
+        for (int64_t j = 0; j < tiles; ++j) {
+          Value acc = iter[r * tiles + j];
+          if (isFloat)
+            next.push_back(vector::FMAOp::create(b, loc, a, bs[j], acc));
+          else
+            next.push_back(LLVM::CallIntrinsicOp::create(
+                               b, loc, accType,
+                               b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                               ValueRange{acc, a, bs[j]})
+                               .getResult(0));
+        }
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < tiles; ++j)
+        vector::StoreOp::create(b, loc, loop.getResult(r * tiles + j), init,
+                                ValueRange{rowIdx[r], colIdx[j]});
+  }
+
+  /// lhs[row, k*K0 .. k*K0 + K0) broadcast to every lane: 16 x f32, or the
+  /// 4 bytes repeated 16 times (64 x i8) for vpdpbusd.
+  Value broadcastLhs(Value row, Value k) {
+    if (isFloat) {
+      Value a = memref::LoadOp::create(b, loc, lhs, ValueRange{row, k});
+      return vector::BroadcastOp::create(
+          b, loc, VectorType::get({16}, b.getF32Type()), a);
+    }
+    Value col = arith::MulIOp::create(b, loc, k, index(4));
+    Value bytes = vector::LoadOp::create(
+        b, loc, VectorType::get({4}, b.getI8Type()), lhs, ValueRange{row, col});
+    Value word = vector::BitCastOp::create(
+        b, loc, VectorType::get({1}, b.getI32Type()), bytes);
+    Value scalar =
+        vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+    Value splat = vector::BroadcastOp::create(
+        b, loc, VectorType::get({16}, b.getI32Type()), scalar);
+    return vector::BitCastOp::create(
+        b, loc, VectorType::get({64}, b.getI8Type()), splat);
+  }
+
+  OpBuilder &b;
+  Location loc;
+  KernelConfig cfg;
+  Value lhs, rhs, init;
+  int64_t m, n1, k1, n0, k0;
+  bool isFloat;
+};
+
+struct ConvertQCPackedToCPUPass
+    : public qc::impl::ConvertQCPackedToCPUPassBase<ConvertQCPackedToCPUPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (mr < 1 || nb < 1 || kc < 1 || mc < 1) {
+      getOperation().emitError()
+          << "convert-qc-packed-to-cpu: mr, nb, kc and mc must be positive";
+      return signalPassFailure();
+    }
+    KernelConfig cfg{vnni, parallel, mr, nb, kc, std::max(mc, mr)};
+    SmallVector<PackedMatMulOp> ops;
+    getOperation().walk([&](PackedMatMulOp op) { ops.push_back(op); });
+    for (PackedMatMulOp op : ops) {
+      if (!isa<MemRefType>(op.getInit().getType())) {
+        op.emitError() << "convert-qc-packed-to-cpu runs after bufferization";
+        return signalPassFailure();
+      }
+      OpBuilder b(op);
+      PackedMatMulEmitter emitter(b, op, cfg);
+      if (emitter.canUseKernel())
+        emitter.emitKernel();
+      else
+        emitter.emitScalar();
+      op.erase();
+    }
+  }
+};
+
+} // namespace
