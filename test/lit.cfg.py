@@ -37,6 +37,14 @@ if shutil.which("ptxas", path="/usr/local/cuda/bin"):
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
 
+# onnxruntime-node, the reference runtime (utils/fetch-models.sh puts it in
+# the cache); tests that run ONNX models with it use %ort_node_path.
+ort_cache = os.environ.get("QC_CACHE", os.path.join(config.qc_src_root, ".cache"))
+ort_modules = os.path.join(ort_cache, "ort", "node_modules")
+if shutil.which("node") and os.path.isdir(os.path.join(ort_modules, "onnxruntime-node")):
+    config.available_features.add("onnxruntime")
+    config.substitutions.append(("%ort_node_path", ort_modules))
+
 # AArch64 cross testing: Debian's libc6-dev-arm64-cross + qemu-user.
 qemu = shutil.which("qemu-aarch64")
 if qemu and os.path.exists("/usr/aarch64-linux-gnu/lib/libc.so.6") and \

@@ -25,25 +25,11 @@ using namespace mlir::qc;
 
 namespace {
 
-/// Per-channel layout of one probe's flat data: element i belongs to
-/// channel (i / stride) % channels.
-struct ChannelLayout {
-  int64_t channels = 0, stride = 0;
-};
-
-/// State the observer hook updates.
-struct HookState {
-  std::vector<TensorStatistics> *stats = nullptr;
-  /// One per probe; channels = 0 for probes without per-channel statistics.
-  std::vector<ChannelLayout> layouts;
-  bool histogramPass = false;
-};
-
-/// Folds the finite values of `data` into the per-channel min/max of `s`.
-void accumulateChannels(TensorStatistics &s, const ChannelLayout &layout,
+/// Folds the finite values of `data` into per-channel minima and maxima.
+void accumulateChannels(double *lo, double *hi,
+                        const ProbedModel::ChannelLayout &layout,
                         const float *data, int64_t count) {
   int64_t channels = layout.channels;
-  double *lo = s.channelMin.data(), *hi = s.channelMax.data();
   auto update = [&](int64_t c, float v) {
     if (!std::isfinite(v))
       return;
@@ -64,172 +50,276 @@ void accumulateChannels(TensorStatistics &s, const ChannelLayout &layout,
     update((i / layout.stride) % channels, data[i]);
 }
 
-void observe(void *user, int32_t id, const float *data, int64_t count) {
-  auto *state = static_cast<HookState *>(user);
-  if (id < 0 || size_t(id) >= state->stats->size())
-    return;
-  TensorStatistics &s = (*state->stats)[id];
-  if (state->histogramPass) {
-    calib::accumulate(s.histogram, data, count);
-    return;
-  }
-  if (!s.channelMin.empty())
-    accumulateChannels(s, state->layouts[id], data, count);
-  double lo = INFINITY, hi = -INFINITY;
-  for (int64_t i = 0; i < count; ++i) {
-    float v = data[i];
-    if (!std::isfinite(v)) {
-      ++s.nonFinite;
-      continue;
+/// Accumulates the statistics of every probe of one calibration run.
+class StatisticsCollector {
+public:
+  StatisticsCollector(const ProbedModel &model,
+                      const CalibrationOptions &options)
+      : layouts(model.channelLayouts()), movingAverage(options.movingAverage),
+        stats(model.probeNames().size()), ema(stats.size()),
+        channelEma(stats.size()) {
+    for (size_t id = 0; id < stats.size(); ++id) {
+      ema[id].constant = movingAverage;
+      const ProbedModel::ChannelLayout &layout = layouts[id];
+      if (!options.channelStatistics || layout.channels <= 0)
+        continue;
+      stats[id].channelAxis = layout.axis;
+      stats[id].channelMin.assign(layout.channels, INFINITY);
+      stats[id].channelMax.assign(layout.channels, -INFINITY);
+      channelEma[id].resize(layout.channels);
+      for (calib::MovingAverageMinMax &m : channelEma[id])
+        m.constant = movingAverage;
     }
-    lo = std::min(lo, double(v));
-    hi = std::max(hi, double(v));
   }
-  if (lo <= hi) {
-    s.min = s.samples == 0 ? lo : std::min(s.min, lo);
-    s.max = s.samples == 0 ? hi : std::max(s.max, hi);
+
+  void startHistogramPass(unsigned bins) {
+    histogramPass = true;
+    for (TensorStatistics &s : stats) {
+      s.histogram.maxAbs = std::max(std::fabs(s.min), std::fabs(s.max));
+      s.histogram.counts.assign(bins, 0);
+    }
+  }
+
+  void observe(int32_t id, const float *data, int64_t count) {
+    if (id < 0 || size_t(id) >= stats.size())
+      return;
+    TensorStatistics &s = stats[id];
+    if (histogramPass) {
+      calib::accumulate(s.histogram, data, count);
+      return;
+    }
+    if (!s.channelMin.empty())
+      observeChannels(id, data, count);
+    double lo = INFINITY, hi = -INFINITY;
+    for (int64_t i = 0; i < count; ++i) {
+      float v = data[i];
+      if (!std::isfinite(v)) {
+        ++s.nonFinite;
+        continue;
+      }
+      lo = std::min(lo, double(v));
+      hi = std::max(hi, double(v));
+    }
+    if (!(lo <= hi))
+      return;
+    if (movingAverage > 0) {
+      // Each execution of the probe is one batch.
+      ema[id].update(lo, hi);
+      s.min = ema[id].min;
+      s.max = ema[id].max;
+    } else {
+      s.min = s.samples == 0 ? lo : std::min(s.min, lo);
+      s.max = s.samples == 0 ? hi : std::max(s.max, hi);
+    }
     ++s.samples;
   }
-}
 
-/// Owns a loaded model and the temporary files behind it.
-struct LoadedModel {
-  qc_model_t *model = nullptr;
-  SmallString<128> dir;
-  ~LoadedModel() {
-    qc_model_close(model);
-    if (!dir.empty())
-      llvm::sys::fs::remove_directories(dir);
+  std::vector<TensorStatistics> finish() {
+    for (TensorStatistics &s : stats) {
+      s.movingAverage = movingAverage;
+      // Channels that never saw a finite value get [0, 0].
+      for (size_t c = 0; c < s.channelMin.size(); ++c)
+        if (s.channelMin[c] > s.channelMax[c])
+          s.channelMin[c] = s.channelMax[c] = 0.0;
+    }
+    return std::move(stats);
   }
+
+private:
+  void observeChannels(int32_t id, const float *data, int64_t count) {
+    TensorStatistics &s = stats[id];
+    if (movingAverage <= 0) {
+      accumulateChannels(s.channelMin.data(), s.channelMax.data(), layouts[id],
+                         data, count);
+      return;
+    }
+    size_t channels = s.channelMin.size();
+    batchMin.assign(channels, INFINITY);
+    batchMax.assign(channels, -INFINITY);
+    accumulateChannels(batchMin.data(), batchMax.data(), layouts[id], data,
+                       count);
+    for (size_t c = 0; c < channels; ++c) {
+      if (!(batchMin[c] <= batchMax[c]))
+        continue;
+      calib::MovingAverageMinMax &m = channelEma[id][c];
+      m.update(batchMin[c], batchMax[c]);
+      s.channelMin[c] = m.min;
+      s.channelMax[c] = m.max;
+    }
+  }
+
+  ArrayRef<ProbedModel::ChannelLayout> layouts;
+  double movingAverage;
+  bool histogramPass = false;
+  std::vector<TensorStatistics> stats;
+  std::vector<calib::MovingAverageMinMax> ema;
+  std::vector<std::vector<calib::MovingAverageMinMax>> channelEma;
+  std::vector<double> batchMin, batchMax;
 };
+
+/// The C observer hook: forwards to the run's callback.
+void forwardObservation(void *user, int32_t id, const float *data,
+                        int64_t count) {
+  (*static_cast<ProbedModel::Observer *>(user))(id, data, count);
+}
 
 } // namespace
 
-FailureOr<llvm::StringMap<TensorStatistics>>
-mlir::qc::runCalibration(ModuleOp module, ArrayRef<CalibrationSample> samples,
-                         const CalibrationOptions &options) {
-  if (samples.empty())
-    return module.emitError() << "calibration needs at least one sample";
+//===----------------------------------------------------------------------===//
+// ProbedModel
+//===----------------------------------------------------------------------===//
 
-  // 1. Build the calibration shared object.
+ProbedModel::~ProbedModel() {
+  qc_model_close(model);
+  if (!dir.empty())
+    llvm::sys::fs::remove_directories(dir);
+}
+
+FailureOr<std::unique_ptr<ProbedModel>> ProbedModel::build(ModuleOp module,
+                                                           StringRef name) {
+  // Errors name the model's file, not the whole module.
+  Location loc = module.getLoc();
   OwningOpRef<ModuleOp> clone(module.clone());
   PassManager pm(module.getContext());
   pm.addPass(createLowerObserversPass());
   CPUPipelineOptions pipeline;
   pipeline.aot = true;
-  pipeline.modelName = "calibration";
+  pipeline.modelName = name.str();
   buildCPUPipeline(pm, pipeline);
   if (failed(pm.run(*clone)))
-    return module.emitError() << "building the calibration model failed";
-  auto names = (*clone)->getAttrOfType<ArrayAttr>(kObserversAttrName);
+    return emitError(loc) << "building the " << name << " model failed";
   // qc-aot-export consumed the sizes; the names stay.
-  if (!names || names.empty())
-    return module.emitError()
-           << "the model has nothing to calibrate (no qc.observe probes)";
+  auto names = (*clone)->getAttrOfType<ArrayAttr>(kObserversAttrName);
+  if (!names)
+    names = ArrayAttr::get(module.getContext(), {});
 
   std::string error;
   FailureOr<TargetSpec> target = resolveTarget("host", "native", error);
   if (failed(target))
-    return module.emitError() << error;
-  LoadedModel loaded;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueDirectory("qc-calibration", loaded.dir))
-    return module.emitError()
-           << "cannot create a temporary folder: " << ec.message();
-  SmallString<128> objectPath(loaded.dir), soPath(loaded.dir);
-  llvm::sys::path::append(objectPath, "calibration.o");
-  llvm::sys::path::append(soPath, "calibration.so");
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(objectPath, ec);
-    if (ec)
-      return module.emitError()
-             << "cannot write " << objectPath << ": " << ec.message();
-    if (failed(emitObject(*clone, *target, os)))
-      return failure();
-  }
-  if (failed(linkSharedObject(objectPath, soPath, *target, error)))
-    return module.emitError() << error;
-  if (qc_model_open(soPath.c_str(), &loaded.model) != QC_OK)
-    return module.emitError()
-           << "cannot load the calibration model: " << qc_last_error();
-
-  // 2. Run every sample (twice when histograms are wanted).
-  std::vector<TensorStatistics> stats(names.size());
-  HookState state;
-  state.stats = &stats;
-  state.layouts.resize(names.size());
+    return emitError(loc) << error;
+  std::unique_ptr<ProbedModel> result(new ProbedModel());
+  for (Attribute n : names)
+    result->names.push_back(cast<StringAttr>(n).str());
+  result->layouts.resize(names.size());
   auto axes =
       (*clone)->getAttrOfType<DenseI64ArrayAttr>(kObserverChannelAxesAttrName);
   auto channels =
       (*clone)->getAttrOfType<DenseI64ArrayAttr>(kObserverChannelsAttrName);
   auto strides = (*clone)->getAttrOfType<DenseI64ArrayAttr>(
       kObserverChannelStridesAttrName);
-  if (options.channelStatistics && axes && channels && strides &&
-      axes.size() == int64_t(names.size()) &&
+  if (axes && channels && strides && axes.size() == int64_t(names.size()) &&
       channels.size() == int64_t(names.size()) &&
-      strides.size() == int64_t(names.size())) {
-    for (size_t id = 0; id < names.size(); ++id) {
-      if (axes[id] < 0 || channels[id] <= 0 || strides[id] <= 0)
-        continue;
-      state.layouts[id] = {channels[id], strides[id]};
-      stats[id].channelAxis = axes[id];
-      stats[id].channelMin.assign(channels[id], INFINITY);
-      stats[id].channelMax.assign(channels[id], -INFINITY);
-    }
-  }
-  if (qc_model_set_observer(loaded.model, observe, &state) != QC_OK)
-    return module.emitError() << qc_last_error();
+      strides.size() == int64_t(names.size()))
+    for (size_t id = 0; id < names.size(); ++id)
+      if (axes[id] >= 0 && channels[id] > 0 && strides[id] > 0)
+        result->layouts[id] = {axes[id], channels[id], strides[id]};
 
-  size_t numOutputs = qc_model_num_outputs(loaded.model);
-  std::vector<std::vector<char>> outputBuffers(numOutputs);
-  std::vector<qc_tensor_t> outputs(numOutputs);
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("qc-" + name, result->dir))
+    return emitError(loc) << "cannot create a temporary folder: "
+                          << ec.message();
+  SmallString<128> objectPath(result->dir), soPath(result->dir);
+  llvm::sys::path::append(objectPath, name + ".o");
+  llvm::sys::path::append(soPath, name + ".so");
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(objectPath, ec);
+    if (ec)
+      return emitError(loc)
+             << "cannot write " << objectPath << ": " << ec.message();
+    if (failed(emitObject(*clone, *target, os)))
+      return failure();
+  }
+  if (failed(linkSharedObject(objectPath, soPath, *target, error)))
+    return emitError(loc) << error;
+  if (qc_model_open(soPath.c_str(), &result->model) != QC_OK)
+    return emitError(loc) << "cannot load the " << name
+                          << " model: " << qc_last_error();
+
+  size_t numOutputs = qc_model_num_outputs(result->model);
+  result->results.resize(numOutputs);
   for (size_t i = 0; i < numOutputs; ++i) {
     qc_tensor_info_t info;
-    qc_model_output_info(loaded.model, i, &info);
+    qc_model_output_info(result->model, i, &info);
+    Output &out = result->results[i];
+    out.name = info.name;
+    out.dtype = static_cast<ONNXDType>(info.dtype);
+    out.shape.assign(info.shape, info.shape + info.rank);
     size_t bytes = qc_dtype_size(info.dtype);
     for (int32_t d = 0; d < info.rank; ++d)
       bytes *= size_t(info.shape[d]);
-    outputBuffers[i].resize(std::max<size_t>(bytes, 1));
-    outputs[i] = {
-        info.name, info.dtype, info.rank, info.shape, outputBuffers[i].data(),
-        bytes};
+    out.data.resize(bytes);
   }
+  return result;
+}
+
+std::string ProbedModel::run(const CalibrationSample &sample,
+                             Observer observer) {
+  std::vector<qc_tensor_t> inputs;
+  for (const CalibrationTensor &t : sample)
+    inputs.push_back({t.name.c_str(), static_cast<qc_dtype_t>(t.dtype),
+                      int32_t(t.shape.size()), t.shape.data(),
+                      const_cast<char *>(t.data.data()), t.data.size()});
+  std::vector<qc_tensor_t> outputs;
+  std::vector<char> dummy(1);
+  for (Output &out : results)
+    outputs.push_back({out.name.c_str(), static_cast<qc_dtype_t>(out.dtype),
+                       int32_t(out.shape.size()), out.shape.data(),
+                       out.data.empty() ? dummy.data() : out.data.data(),
+                       out.data.size()});
+  if (qc_model_set_observer(model, forwardObservation, &observer) != QC_OK)
+    return qc_last_error();
+  qc_status_t status = qc_model_run(model, inputs.data(), inputs.size(),
+                                    outputs.data(), outputs.size());
+  qc_model_set_observer(model, nullptr, nullptr);
+  return status == QC_OK ? std::string() : std::string(qc_last_error());
+}
+
+//===----------------------------------------------------------------------===//
+// Calibration
+//===----------------------------------------------------------------------===//
+
+FailureOr<llvm::StringMap<TensorStatistics>>
+mlir::qc::runCalibration(ModuleOp module, ArrayRef<CalibrationSample> samples,
+                         const CalibrationOptions &options) {
+  if (samples.empty())
+    return emitError(module.getLoc())
+           << "calibration needs at least one sample";
+  if (!(options.movingAverage >= 0 && options.movingAverage <= 1))
+    return emitError(module.getLoc())
+           << "the moving-average constant must be in [0, 1], got "
+           << options.movingAverage;
+  FailureOr<std::unique_ptr<ProbedModel>> model =
+      ProbedModel::build(module, "calibration");
+  if (failed(model))
+    return failure();
+  if ((*model)->probeNames().empty())
+    return emitError(module.getLoc())
+           << "the model has nothing to calibrate (no qc.observe probes)";
+
+  StatisticsCollector collector(**model, options);
+  auto observer = [&](int32_t id, const float *data, int64_t count) {
+    collector.observe(id, data, count);
+  };
   unsigned passes = options.histograms ? 2 : 1;
   size_t total = passes * samples.size(), done = 0;
   for (unsigned pass = 0; pass < passes; ++pass) {
-    if (pass == 1) {
-      state.histogramPass = true;
-      for (TensorStatistics &s : stats) {
-        s.histogram.maxAbs = std::max(std::fabs(s.min), std::fabs(s.max));
-        s.histogram.counts.assign(options.histogramBins, 0);
-      }
-    }
+    if (pass == 1)
+      collector.startHistogramPass(options.histogramBins);
     for (auto [index, sample] : llvm::enumerate(samples)) {
-      std::vector<qc_tensor_t> inputs;
-      for (const CalibrationTensor &t : sample)
-        inputs.push_back({t.name.c_str(), static_cast<qc_dtype_t>(t.dtype),
-                          int32_t(t.shape.size()), t.shape.data(),
-                          const_cast<char *>(t.data.data()), t.data.size()});
-      if (qc_model_run(loaded.model, inputs.data(), inputs.size(),
-                       outputs.data(), outputs.size()) != QC_OK)
-        return module.emitError()
-               << "calibration sample " << index << ": " << qc_last_error();
+      std::string error = (*model)->run(sample, observer);
+      if (!error.empty())
+        return emitError(module.getLoc())
+               << "calibration sample " << index << ": " << error;
       if (options.progress)
         options.progress(++done, total);
     }
   }
-  qc_model_set_observer(loaded.model, nullptr, nullptr);
 
-  // Channels that never saw a finite value get [0, 0].
-  for (TensorStatistics &s : stats)
-    for (size_t c = 0; c < s.channelMin.size(); ++c)
-      if (s.channelMin[c] > s.channelMax[c])
-        s.channelMin[c] = s.channelMax[c] = 0.0;
-
+  std::vector<TensorStatistics> stats = collector.finish();
   llvm::StringMap<TensorStatistics> result;
-  for (auto [name, s] : llvm::zip(names, stats))
-    result[cast<StringAttr>(name).getValue()] = std::move(s);
+  for (auto [name, s] : llvm::zip((*model)->probeNames(), stats))
+    result[name] = std::move(s);
   return result;
 }
 

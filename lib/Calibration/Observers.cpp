@@ -102,9 +102,17 @@ struct InsertObserversPass
     for (Value v : observed) {
       std::string name;
       if (auto arg = dyn_cast<BlockArgument>(v)) {
-        auto attr =
-            func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "qc.name");
-        name = attr ? attr.str() : "input" + std::to_string(arg.getArgNumber());
+        if (arg.getOwner()->getParentOp() == func.getOperation()) {
+          auto attr =
+              func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "qc.name");
+          name =
+              attr ? attr.str() : "input" + std::to_string(arg.getArgNumber());
+        } else {
+          // A loop-carried value (LSTM state): named after the loop's node.
+          name = locationName(arg.getOwner()->getParentOp()->getLoc());
+          if (name.empty())
+            name = "block_argument";
+        }
         b.setInsertionPointToStart(arg.getOwner());
       } else if (std::optional<StringRef> tensor =
                      getONNXTensorName(v.getDefiningOp())) {

@@ -5,7 +5,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Compiler/Compiler.h"
+#include "CompilerDetail.h"
 #include "qc/Calibration/Passes.h"
+#include "qc/Export/ONNX/QDQExport.h"
 #include "qc/Pipelines/Pipelines.h"
 #include "qc/Quantization/Passes.h"
 #include "qc/Support/Npz.h"
@@ -199,6 +201,39 @@ mlir::qc::loadCalibrationData(StringRef path, ArrayRef<std::string> inputNames,
   return samples;
 }
 
+FailureOr<llvm::StringMap<SmallVector<int64_t>>>
+mlir::qc::readCalibrationFeedShapes(StringRef path, Location loc) {
+  std::string file = path.str();
+  bool perSample = llvm::sys::fs::is_directory(path);
+  if (perSample) {
+    // The first sample file, in the order loadCalibrationData reads them.
+    std::vector<std::string> files;
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(path, ec), end; it != end && !ec;
+         it.increment(ec))
+      if (StringRef(it->path()).ends_with(".npz"))
+        files.push_back(it->path());
+    if (files.empty())
+      return emitError(loc)
+             << "calibration folder " << path << " holds no .npz files";
+    file = *std::min_element(files.begin(), files.end());
+  }
+  std::vector<npz::NamedArray> arrays;
+  std::string error;
+  if (!npz::readNpz(file, arrays, error))
+    return emitError(loc) << "cannot read calibration data " << file << ": "
+                          << error;
+  llvm::StringMap<SmallVector<int64_t>> shapes;
+  for (const npz::NamedArray &a : arrays) {
+    if (!perSample && a.array.shape.empty())
+      return emitError(loc) << "calibration array '" << a.name
+                            << "' needs a leading sample axis";
+    auto dims = ArrayRef<int64_t>(a.array.shape).drop_front(perSample ? 0 : 1);
+    shapes[a.name] = SmallVector<int64_t>(dims.begin(), dims.end());
+  }
+  return shapes;
+}
+
 //===----------------------------------------------------------------------===//
 // Calibration table
 //===----------------------------------------------------------------------===//
@@ -239,6 +274,12 @@ mlir::qc::readCalibrationTable(StringRef path, Location loc) {
     s.min = *min;
     s.max = *max;
     s.samples = *samples;
+    if (std::optional<double> c = t->getNumber("min_max_moving_average")) {
+      if (!(*c > 0 && *c <= 1))
+        return fail("tensor '" + entry.first.str() +
+                    "' needs min_max_moving_average in (0, 1]");
+      s.movingAverage = *c;
+    }
     if (const llvm::json::Array *hist = t->getArray("hist")) {
       std::optional<double> histMax = t->getNumber("hist_max");
       if (!histMax || !(*histMax > 0) || !std::isfinite(*histMax))
@@ -290,6 +331,9 @@ mlir::qc::writeCalibrationTable(StringRef path,
                          {"max", s.max},
                          {"samples", s.samples},
                          {"non_finite", s.nonFinite}};
+    // Records how min/max came about: plain extremes, or a moving average.
+    if (s.movingAverage > 0)
+      t["min_max_moving_average"] = s.movingAverage;
     if (!s.histogram.counts.empty() && s.histogram.maxAbs > 0) {
       t["hist_max"] = s.histogram.maxAbs;
       llvm::json::Array hist;
@@ -333,14 +377,37 @@ runFunctionPasses(ModuleOp module, function_ref<void(OpPassManager &)> add) {
   return pm.run(module);
 }
 
+FailureOr<std::vector<CalibrationSample>>
+mlir::qc::detail::loadCalibrationSamples(ModuleOp imported,
+                                         const CompileOptions &options,
+                                         Location loc) {
+  auto entry = imported.lookupSymbol<func::FuncOp>("main_graph");
+  if (!entry)
+    return emitError(loc) << "the module has no @main_graph";
+  FailureOr<ModelSignature> signature = ModelSignature::fromFunction(entry);
+  if (failed(signature))
+    return failure();
+  std::vector<std::string> inputNames;
+  for (const TensorSignature &t : signature->inputs)
+    inputNames.push_back(t.name);
+  return loadCalibrationData(options.calibPath, inputNames, loc);
+}
+
+ONNXImportOptions mlir::qc::detail::calibrationImportOptions(
+    const CompileOptions &options, ArrayRef<CalibrationSample> samples) {
+  // Calibration runs on the samples' own feed shapes.
+  ONNXImportOptions import = options.import;
+  import.inputShapes.clear();
+  for (const CalibrationTensor &t : samples.front())
+    import.inputShapes[t.name] = t.shape;
+  return import;
+}
+
 FailureOr<OwningOpRef<ModuleOp>>
-mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
-  auto progress = [&](const std::string &line) {
-    if (options.progress)
-      options.progress(line);
-  };
+mlir::qc::importModel(MLIRContext *context, const CompileOptions &options,
+                      const ONNXImportOptions &import) {
   FailureOr<OwningOpRef<ModuleOp>> module =
-      importONNXFile(options.inputPath, context, options.import);
+      importONNXFile(options.inputPath, context, import);
   if (failed(module))
     return failure();
   // Models already in QDQ form (quantization-aware training, onnxruntime or
@@ -349,10 +416,19 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
         pm.addPass(createFoldQDQPass());
       })))
     return failure();
+  return module;
+}
+
+/// `--calib-moving-average=C` as it would be written.
+static std::string formatMovingAverage(double c) {
+  return c > 0 ? "--calib-moving-average=" + formatAlpha(c)
+               : "plain min/max (no --calib-moving-average)";
+}
+
+/// Checks the options that do not need the model.
+static LogicalResult verifyQuantizeOptions(const CompileOptions &options,
+                                           Location loc) {
   bool smooth = options.smoothQuantAlpha >= 0;
-  if (options.quantize.empty() && !smooth)
-    return module;
-  Location loc = FileLineColLoc::get(context, options.inputPath, 0, 0);
   if (!options.quantize.empty() && options.quantize != "int8")
     return emitError(loc) << "unknown --quantize=" << options.quantize
                           << " (expected int8)";
@@ -364,6 +440,115 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
     return emitError(loc) << "--smoothquant needs --calib-method=minmax: the "
                              "|x| histograms of the other methods do not "
                              "carry over to the smoothed activations";
+  if (options.calibMovingAverage != 0 &&
+      !(options.calibMovingAverage > 0 && options.calibMovingAverage <= 1))
+    return emitError(loc) << "--calib-moving-average="
+                          << formatAlpha(options.calibMovingAverage)
+                          << ": the constant must be in (0, 1]";
+  if (options.calibMovingAverage > 0 && options.calibMethod != "minmax")
+    return emitError(loc) << "--calib-moving-average applies to "
+                             "--calib-method=minmax only, not "
+                          << options.calibMethod;
+  return success();
+}
+
+LogicalResult
+mlir::qc::quantizeModule(ModuleOp m,
+                         const llvm::StringMap<TensorStatistics> &stats,
+                         const CompileOptions &options) {
+  auto progress = [&](const std::string &line) {
+    if (options.progress)
+      options.progress(line);
+  };
+  Location loc = m.getLoc();
+  if (failed(runFunctionPasses(m,
+                               [](OpPassManager &pm) {
+                                 pm.addPass(createInsertObserversPass());
+                               })) ||
+      failed(attachStatistics(m, stats)))
+    return failure();
+  if (options.smoothQuantAlpha >= 0) {
+    // SmoothQuant balances activations and weights with the per-channel
+    // statistics the calibrator gathers for matmul inputs.
+    if (llvm::none_of(stats, [](const auto &entry) {
+          return !entry.second.channelMin.empty();
+        }))
+      emitWarning(loc) << "--smoothquant: the calibration statistics have no "
+                          "per-channel ranges (a table from an older qc?); "
+                          "nothing is smoothed. Recalibrate with --calib";
+    SmoothQuantPassOptions smoothOptions;
+    smoothOptions.alpha = options.smoothQuantAlpha;
+    if (failed(runFunctionPasses(m, [&](OpPassManager &pm) {
+          pm.addPass(createSmoothQuantPass(smoothOptions));
+        })))
+      return failure();
+    progress("smoothed activations (SmoothQuant, alpha " +
+             formatAlpha(options.smoothQuantAlpha) + ")");
+  }
+  if (options.quantize.empty())
+    return success();
+  QuantizePassOptions quantize;
+  quantize.scheme = "w8a8";
+  quantize.calibMethod = options.calibMethod;
+  quantize.percentile = options.percentile;
+  quantize.activationType = options.activationType;
+  quantize.keepFloat.assign(options.keepFloat.begin(), options.keepFloat.end());
+  return runFunctionPasses(
+      m, [&](OpPassManager &pm) { pm.addPass(createQuantizePass(quantize)); });
+}
+
+/// Quantizes the deployment module with `stats` and runs what follows
+/// qc-quantize in buildModule.
+static FailureOr<OwningOpRef<ModuleOp>>
+quantizeAndFinish(OwningOpRef<ModuleOp> &module,
+                  llvm::StringMap<TensorStatistics> &stats,
+                  const CompileOptions &options, BuildArtifacts &artifacts) {
+  ModuleOp m = *module;
+  if (failed(quantizeModule(m, stats, options)))
+    return failure();
+  artifacts.statistics = std::move(stats);
+  if (!options.quantize.empty())
+    artifacts.quantized = OwningOpRef<ModuleOp>(m.clone());
+  if (failed(runFunctionPasses(m, [&](OpPassManager &pm) {
+        pm.addPass(createStripObserversPass());
+        if (!options.quantize.empty())
+          pm.addPass(createPropagateScalesPass());
+        pm.addPass(createCanonicalizerPass());
+      })))
+    return failure();
+  if (!options.quantize.empty() && options.progress)
+    options.progress(
+        "quantized (" + options.quantize + ", " + options.calibMethod +
+        (options.calibMovingAverage > 0
+             ? " with moving average " + formatAlpha(options.calibMovingAverage)
+             : "") +
+        " calibration)");
+  return std::move(module);
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
+  BuildArtifacts artifacts;
+  return buildModule(context, options, artifacts);
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options,
+                      BuildArtifacts &artifacts) {
+  auto progress = [&](const std::string &line) {
+    if (options.progress)
+      options.progress(line);
+  };
+  FailureOr<OwningOpRef<ModuleOp>> module =
+      importModel(context, options, options.import);
+  if (failed(module))
+    return failure();
+  bool smooth = options.smoothQuantAlpha >= 0;
+  if (options.quantize.empty() && !smooth)
+    return module;
+  Location loc = FileLineColLoc::get(context, options.inputPath, 0, 0);
+  if (failed(verifyQuantizeOptions(options, loc)))
+    return failure();
 
   // Statistics: from the table, or by running the float model natively.
   llvm::StringMap<TensorStatistics> stats;
@@ -375,6 +560,16 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
     if (failed(table))
       return failure();
     stats = std::move(*table);
+    // The table caches statistics for one way of gathering them.
+    for (const auto &entry : stats)
+      if (entry.second.movingAverage != options.calibMovingAverage)
+        return emitError(loc)
+               << "calibration table " << options.calibTable
+               << " holds min/max of '" << entry.getKey() << "' from "
+               << formatMovingAverage(entry.second.movingAverage)
+               << ", but this compilation asks for "
+               << formatMovingAverage(options.calibMovingAverage)
+               << "; delete the table to recalibrate";
     progress("read calibration table " + options.calibTable);
   } else {
     if (options.calibPath.empty())
@@ -383,24 +578,12 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
              << " needs calibration data "
                 "(--calib=data.npz) or a calibration table "
                 "(--calib-table=table.json)";
-    auto entry = (**module).lookupSymbol<func::FuncOp>("main_graph");
-    FailureOr<ModelSignature> signature = ModelSignature::fromFunction(entry);
-    if (failed(signature))
-      return failure();
-    std::vector<std::string> inputNames;
-    for (const TensorSignature &t : signature->inputs)
-      inputNames.push_back(t.name);
     FailureOr<std::vector<CalibrationSample>> samples =
-        loadCalibrationData(options.calibPath, inputNames, loc);
+        detail::loadCalibrationSamples(**module, options, loc);
     if (failed(samples))
       return failure();
-    // The calibration build runs on the samples' own feed shapes.
-    ONNXImportOptions calibImport = options.import;
-    calibImport.inputShapes.clear();
-    for (const CalibrationTensor &t : (*samples)[0])
-      calibImport.inputShapes[t.name] = t.shape;
-    FailureOr<OwningOpRef<ModuleOp>> calibModule =
-        importONNXFile(options.inputPath, context, calibImport);
+    FailureOr<OwningOpRef<ModuleOp>> calibModule = importModel(
+        context, options, detail::calibrationImportOptions(options, *samples));
     if (failed(calibModule))
       return emitError(loc) << "the calibration data's feed shapes do not "
                                "fit the model (see the error above)";
@@ -408,8 +591,20 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
           pm.addPass(createInsertObserversPass());
         })))
       return failure();
+    bool anyProbe = false;
+    (**calibModule)->walk([&](ObserveOp) {
+      anyProbe = true;
+      return WalkResult::interrupt();
+    });
+    if (!anyProbe) {
+      // A model in QDQ form: its compute ops carry their own scales.
+      emitWarning(loc) << "nothing to calibrate: no float matmul or "
+                          "convolution reads an activation";
+      return quantizeAndFinish(*module, stats, options, artifacts);
+    }
     CalibrationOptions calibOptions;
     calibOptions.histograms = options.calibMethod != "minmax";
+    calibOptions.movingAverage = options.calibMovingAverage;
     size_t lastReported = 0;
     calibOptions.progress = [&](size_t done, size_t total) {
       // About ten lines per run.
@@ -420,7 +615,11 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
     };
     progress(
         "calibrating on " + std::to_string(samples->size()) + " samples" +
-        (calibOptions.histograms ? " (two passes: range, histograms)" : ""));
+        (calibOptions.histograms ? " (two passes: range, histograms)" : "") +
+        (options.calibMovingAverage > 0
+             ? " (moving-average min/max, constant " +
+                   formatAlpha(options.calibMovingAverage) + ")"
+             : ""));
     FailureOr<llvm::StringMap<TensorStatistics>> gathered =
         runCalibration(**calibModule, *samples, calibOptions);
     if (failed(gathered))
@@ -439,56 +638,18 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options) {
     }
   }
 
-  // Quantize the deployment module with those statistics.
-  ModuleOp m = **module;
-  if (failed(runFunctionPasses(m,
-                               [](OpPassManager &pm) {
-                                 pm.addPass(createInsertObserversPass());
-                               })) ||
-      failed(attachStatistics(m, stats)))
-    return failure();
-  if (smooth) {
-    // SmoothQuant balances activations and weights with the per-channel
-    // statistics the calibrator gathers for matmul inputs.
-    if (llvm::none_of(stats, [](const auto &entry) {
-          return !entry.second.channelMin.empty();
-        }))
-      emitWarning(loc) << "--smoothquant: the calibration statistics have no "
-                          "per-channel ranges (a table from an older qc?); "
-                          "nothing is smoothed. Recalibrate with --calib";
-    SmoothQuantPassOptions smoothOptions;
-    smoothOptions.alpha = options.smoothQuantAlpha;
-    if (failed(runFunctionPasses(m, [&](OpPassManager &pm) {
-          pm.addPass(createSmoothQuantPass(smoothOptions));
-        })))
-      return failure();
-    progress("smoothed activations (SmoothQuant, alpha " +
-             formatAlpha(options.smoothQuantAlpha) + ")");
-    if (options.quantize.empty()) {
-      if (failed(runFunctionPasses(m, [](OpPassManager &pm) {
-            pm.addPass(createStripObserversPass());
-            pm.addPass(createCanonicalizerPass());
-          })))
-        return failure();
-      return module;
-    }
-  }
-  QuantizePassOptions quantize;
-  quantize.scheme = "w8a8";
-  quantize.calibMethod = options.calibMethod;
-  quantize.percentile = options.percentile;
-  quantize.activationType = options.activationType;
-  quantize.keepFloat.assign(options.keepFloat.begin(), options.keepFloat.end());
-  if (failed(runFunctionPasses(m, [&](OpPassManager &pm) {
-        pm.addPass(createQuantizePass(quantize));
-        pm.addPass(createStripObserversPass());
-        pm.addPass(createPropagateScalesPass());
-        pm.addPass(createCanonicalizerPass());
-      })))
-    return failure();
-  progress("quantized (" + options.quantize + ", " + options.calibMethod +
-           " calibration)");
-  return module;
+  return quantizeAndFinish(*module, stats, options, artifacts);
+}
+
+LogicalResult mlir::qc::emitQDQModel(MLIRContext *context,
+                                     const BuildArtifacts &artifacts,
+                                     const CompileOptions &options,
+                                     StringRef output) {
+  Location loc = FileLineColLoc::get(context, options.inputPath, 0, 0);
+  if (!artifacts.quantized)
+    return emitError(loc) << "QDQ export needs a quantized model "
+                             "(--quantize=int8)";
+  return exportQDQModel(*artifacts.quantized, options.inputPath, output);
 }
 
 LogicalResult mlir::qc::emitSharedObject(ModuleOp module,

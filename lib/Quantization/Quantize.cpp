@@ -8,6 +8,7 @@
 #include "qc/Quantization/WeightUtils.h"
 #include "qc/Support/Calibration.h"
 #include "qc/Support/QuantMath.h"
+#include "qc/Utils/Locations.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
@@ -34,10 +35,7 @@ static StatsAttr findStats(Value value) {
 
 /// The ONNX node name of an op's location.
 static std::string nodeName(Operation *op) {
-  Location loc = op->getLoc();
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  return "";
+  return getONNXNodeName(op->getLoc()).value_or("");
 }
 
 namespace {

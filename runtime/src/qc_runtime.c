@@ -19,6 +19,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,11 +43,22 @@
 /* Tensors up to this many use stack scratch space in qc_model_run(). */
 #define QC_STACK_TENSORS 32
 
+/* Models compiled with a planned workspace export qc_model_invoke_ws and
+ * qc_model_workspace_size; workspaces are kept between calls (one per
+ * concurrent call) so that no call pays for fresh pages. */
 struct qc_model {
   void *handle;
   void (*invoke)(void **buffers);
+  void (*invoke_ws)(void **buffers, void *workspace);
+  uint64_t workspace_bytes;
+  pthread_mutex_t lock; /* guards the free workspaces */
+  void **free_ws;
+  size_t num_free, cap_free;
   qc_signature_t sig;
 };
+
+/* Workspaces larger than this are refused (a corrupt model). */
+#define QC_MAX_WORKSPACE_BYTES ((uint64_t)1 << 40)
 
 /*===----------------------------------------------------------------------===*/
 /* Errors                                                                     */
@@ -301,6 +313,32 @@ qc_status_t qc_model_open(const char *path, qc_model_t **out_model) {
   }
   model->handle = handle;
   memcpy(&model->invoke, &invoke_sym, sizeof(model->invoke));
+  {
+    void *ws_sym = NULL, *size_sym = NULL;
+    if (load_symbol(handle, "qc_model_invoke_ws", &ws_sym) &&
+        load_symbol(handle, "qc_model_workspace_size", &size_sym)) {
+      uint64_t (*size_fn)(void);
+      memcpy(&size_fn, &size_sym, sizeof(size_fn));
+      model->workspace_bytes = size_fn();
+      if (model->workspace_bytes > QC_MAX_WORKSPACE_BYTES) {
+        qc_internal_signature_free(&model->sig);
+        free(model);
+        dlclose(handle);
+        return set_error(QC_ERROR_ABI,
+                         "cannot load model '%s': it asks for a workspace of "
+                         "%llu bytes",
+                         pbuf, (unsigned long long)model->workspace_bytes);
+      }
+      memcpy(&model->invoke_ws, &ws_sym, sizeof(model->invoke_ws));
+    }
+  }
+  if (pthread_mutex_init(&model->lock, NULL) != 0) {
+    qc_internal_signature_free(&model->sig);
+    free(model);
+    dlclose(handle);
+    return set_error(QC_ERROR_OUT_OF_MEMORY,
+                     "cannot load model '%s': no mutex", pbuf);
+  }
   *out_model = model;
   return QC_OK;
 }
@@ -309,9 +347,44 @@ void qc_model_close(qc_model_t *model) {
   if (!model)
     return;
   qc_internal_signature_free(&model->sig);
+  while (model->num_free)
+    free(model->free_ws[--model->num_free]);
+  free(model->free_ws);
+  pthread_mutex_destroy(&model->lock);
   if (model->handle)
     dlclose(model->handle);
   free(model);
+}
+
+/* A workspace for one call: a kept one, or a new 64-byte aligned block. */
+static void *take_workspace(qc_model_t *model) {
+  void *ws = NULL;
+  pthread_mutex_lock(&model->lock);
+  if (model->num_free)
+    ws = model->free_ws[--model->num_free];
+  pthread_mutex_unlock(&model->lock);
+  if (!ws && posix_memalign(&ws, 64, (size_t)model->workspace_bytes) != 0)
+    ws = NULL;
+  return ws;
+}
+
+/* Keeps `ws` for later calls (or frees it if the list cannot grow). */
+static void give_workspace(qc_model_t *model, void *ws) {
+  pthread_mutex_lock(&model->lock);
+  if (model->num_free == model->cap_free) {
+    size_t cap = model->cap_free ? 2 * model->cap_free : 4;
+    void **grown = (void **)realloc(model->free_ws, cap * sizeof(*grown));
+    if (grown) {
+      model->free_ws = grown;
+      model->cap_free = cap;
+    }
+  }
+  if (model->num_free < model->cap_free) {
+    model->free_ws[model->num_free++] = ws;
+    ws = NULL;
+  }
+  pthread_mutex_unlock(&model->lock);
+  free(ws);
 }
 
 /*===----------------------------------------------------------------------===*/
@@ -591,7 +664,25 @@ qc_status_t qc_model_run(const qc_model_t *model, const qc_tensor_t *inputs,
   if (status == QC_OK) {
     for (i = 0; i < total; ++i)
       buffers[i] = slots[i]->data;
-    model->invoke(buffers);
+    if (!model->invoke_ws) {
+      model->invoke(buffers);
+    } else if (model->workspace_bytes == 0) {
+      model->invoke_ws(buffers, NULL);
+    } else {
+      /* The workspace cache is the one mutable part of a model; its mutex
+       * makes concurrent runs safe. */
+      qc_model_t *mutable_model = (qc_model_t *)model;
+      void *ws = take_workspace(mutable_model);
+      if (!ws) {
+        status = set_error(QC_ERROR_OUT_OF_MEMORY,
+                           "qc_model_run: cannot allocate the model's "
+                           "%llu-byte workspace",
+                           (unsigned long long)model->workspace_bytes);
+      } else {
+        model->invoke_ws(buffers, ws);
+        give_workspace(mutable_model, ws);
+      }
+    }
   }
   if (slots != stack_slots) {
     free((void *)slots);

@@ -81,3 +81,17 @@ func.func @transposed_weight(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %y = qc.matmul %x, %t : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// keep-float also finds the node name inside the fused location that
+// carries the ONNX output tensor name (a MatMul without bias).
+// KEEP-LABEL: func.func @tensor_named
+// KEEP-NOT: qc.quantize
+// KEEP: qc.matmul %{{.*}}, %{{.*}} : (tensor<4x2xf32>, tensor<2x3xf32>)
+func.func @tensor_named(%x: tensor<4x2xf32>) -> tensor<4x3xf32> {
+  qc.observe %x {name = "x", stats = #qc.stats<min = -1.0, max = 3.0, count = 8>} : tensor<4x2xf32>
+  %w = arith.constant dense<[[1.0, -1.0, 1.0], [-0.5, 0.25, 2.0]]> : tensor<2x3xf32>
+  %y = qc.matmul %x, %w : (tensor<4x2xf32>, tensor<2x3xf32>) -> tensor<4x3xf32> loc(fused<"onnx.tensor:y">["fc1"])
+  return %y : tensor<4x3xf32>
+}

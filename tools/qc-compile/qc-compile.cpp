@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Compiler/Compiler.h"
+#include "qc/Compiler/Report.h"
 #include "qc/Import/ONNX/ONNXImporter.h"
 #include "qc/InitAllQC.h"
 #include "qc/Pipelines/Pipelines.h"
@@ -77,7 +78,11 @@ static cl::opt<std::string>
     emit("emit",
          cl::desc("What to write: so (shared object + header, default), obj, "
                   "llvm (optimized LLVM IR), mlir (imported MLIR), "
-                  "lowered-mlir (LLVM-dialect MLIR)"),
+                  "lowered-mlir (LLVM-dialect MLIR), onnx (with --quantize: "
+                  "the quantized model as standard ONNX QDQ, i.e. the "
+                  "original graph with QuantizeLinear/DequantizeLinear on "
+                  "quantized activations and int8 per-channel weights, "
+                  "runnable by onnxruntime; default <model>.qdq.onnx)"),
          cl::init("so"), cl::cat(category));
 static cl::opt<std::string>
     headerFile("header",
@@ -111,6 +116,23 @@ static cl::opt<std::string> calibMethod(
     cl::desc("Activation range: minmax (default), percentile, entropy "
              "(KL divergence, TensorRT-style) or mse"),
     cl::init("minmax"), cl::cat(category));
+static cl::opt<double> calibMovingAverage(
+    "calib-moving-average",
+    cl::desc("With --calib-method=minmax: moving-average min/max instead of "
+             "the extremes over all data. Each calibration feed is a batch; "
+             "the first sets the range, each later one moves it by C towards "
+             "its own min/max (r += C (r_batch - r), PyTorch's observer; "
+             "0.01 is the usual constant). Outlier batches then barely "
+             "widen the range. Recorded in the calibration table"),
+    cl::value_desc("C"), cl::init(0.0), cl::cat(category));
+static cl::opt<std::string> report(
+    "report",
+    cl::desc("With --quantize: write a quantization report (JSON) and print "
+             "it as a table on stdout: per compute node whether it runs in "
+             "integer or float (and why), SQNR of its output vs float32 on "
+             "the calibration data (needs --calib), weight bytes before and "
+             "after; the error of every model output"),
+    cl::value_desc("report.json"), cl::cat(category));
 static cl::opt<double> percentile("percentile",
                                   cl::desc("Percentile for "
                                            "--calib-method=percentile"),
@@ -211,7 +233,13 @@ int main(int argc, char **argv) {
       "  qc-compile model.onnx -o model.so [--input-shape x=1,3,224,224]\n\n"
       "writes model.so, which exports qc_model_invoke / qc_model_signature\n"
       "(load it with qc_model_open() from qc/qc_runtime.h, or run it with\n"
-      "qc-run), and model.h, a C header with a typed <name>_run() wrapper.\n");
+      "qc-run), and model.h, a C header with a typed <name>_run() wrapper.\n\n"
+      "  qc-compile model.onnx --quantize=int8 --calib=calib.npz -o model.so\n"
+      "      [--report=report.json]\n"
+      "  qc-compile model.onnx --quantize=int8 --calib=calib.npz --emit=onnx\n"
+      "      -o model.qdq.onnx\n\n"
+      "quantize to W8A8 after calibrating on calib.npz; the second writes the\n"
+      "same quantization as an ONNX QDQ model for other runtimes.\n");
 
   StringRef stem = sys::path::stem(inputFile);
   std::string output = outputFile;
@@ -220,13 +248,23 @@ int main(int argc, char **argv) {
     sys::path::replace_extension(path, emit == "so"     ? ".so"
                                        : emit == "obj"  ? ".o"
                                        : emit == "llvm" ? ".ll"
+                                       : emit == "onnx" ? ".qdq.onnx"
                                                         : ".mlir");
     output = std::string(path);
   }
   if (emit != "so" && emit != "obj" && emit != "llvm" && emit != "mlir" &&
-      emit != "lowered-mlir")
+      emit != "lowered-mlir" && emit != "onnx")
     return fail("unknown --emit=" + emit +
-                " (expected so, obj, llvm, mlir or lowered-mlir)");
+                " (expected so, obj, llvm, mlir, lowered-mlir or onnx)");
+  if (emit == "onnx" && quantize.empty())
+    return fail("--emit=onnx writes a quantized model as ONNX QDQ and needs "
+                "--quantize");
+  if (emit == "onnx" && smoothQuant >= 0)
+    return fail("--emit=onnx does not support --smoothquant: the smoothed "
+                "weights and the scaling of activations have no place in the "
+                "original graph");
+  if (!report.empty() && quantize.empty())
+    return fail("--report describes a quantized model and needs --quantize");
 
   qc::CompileOptions options;
   options.inputPath = inputFile;
@@ -256,6 +294,7 @@ int main(int argc, char **argv) {
   options.calibTable = calibTable;
   options.calibMethod = calibMethod;
   options.percentile = percentile;
+  options.calibMovingAverage = calibMovingAverage;
   options.activationType = activationType;
   options.keepFloat.assign(keepFloat.begin(), keepFloat.end());
   if (smoothQuant.getNumOccurrences() &&
@@ -277,15 +316,46 @@ int main(int argc, char **argv) {
   SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
+  // The QDQ graph does not depend on shapes: inputs without --input-shape
+  // are imported at the calibration feeds' shapes.
+  if (emit == "onnx" && !calib.empty()) {
+    auto shapes = qc::readCalibrationFeedShapes(
+        calib, FileLineColLoc::get(&context, calib, 0, 0));
+    if (failed(shapes))
+      return 1;
+    for (const auto &entry : *shapes)
+      options.import.inputShapes.try_emplace(entry.getKey(), entry.getValue());
+  }
+
   Progress progress;
   progress.stage("imported " + inputFile +
                  (!quantize.empty()  ? " and quantized it"
                   : smoothQuant >= 0 ? " and smoothed it"
                                      : ""));
-  auto module = qc::buildModule(&context, options);
+  qc::BuildArtifacts artifacts;
+  auto module = qc::buildModule(&context, options, artifacts);
   if (failed(module))
     return 1;
   progress.finish();
+  if (!report.empty()) {
+    progress.stage("measured the quantized model");
+    FailureOr<qc::QuantizationReport> measured =
+        qc::buildReport(&context, options, artifacts);
+    if (failed(measured) ||
+        failed(qc::writeReportJSON(
+            *measured, report, FileLineColLoc::get(&context, report, 0, 0))))
+      return 1;
+    progress.finish();
+    // The table goes to stdout unless the model itself does.
+    qc::printReportTable(*measured, output == "-" ? errs() : outs());
+  }
+  if (emit == "onnx") {
+    progress.stage("wrote the QDQ model " + output);
+    if (failed(qc::emitQDQModel(&context, artifacts, options, output)))
+      return 1;
+    progress.finish();
+    return 0;
+  }
   if (emit == "mlir") {
     std::string text;
     raw_string_ostream os(text);

@@ -24,11 +24,15 @@
 #include "qc/Utils/DType.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+struct qc_model;
 
 namespace mlir::qc {
 
@@ -46,6 +50,12 @@ using CalibrationSample = std::vector<CalibrationTensor>;
 struct CalibrationOptions {
   /// Gather histograms (a second pass over the data).
   bool histograms = false;
+  /// Moving-average min/max (PyTorch observer style, shared/reference
+  /// algorithms.md section 3): each probe execution is one batch; the first
+  /// sets the range, every later one moves it by this fraction towards its
+  /// own min/max (per tensor and per channel). 0: plain min/max over all
+  /// batches.
+  double movingAverage = 0.0;
   unsigned histogramBins = 2048;
   /// Gather per-channel min/max where the probes ask for them (see
   /// qc-lower-observers); cheap, one compare per value.
@@ -66,6 +76,54 @@ struct TensorStatistics {
   /// min = max = 0.
   int64_t channelAxis = -1;
   std::vector<double> channelMin, channelMax;
+  /// The moving-average constant min/max were gathered with (0: plain).
+  double movingAverage = 0.0;
+};
+
+/// A module compiled natively for the host with its qc.observe probes
+/// lowered to calls of the runtime's observer hook (qc-lower-observers),
+/// loaded through the qc runtime. Calibration and quantization reports run
+/// models this way.
+class ProbedModel {
+public:
+  /// Where the per-channel statistics of one probe come from (see
+  /// qc-lower-observers); channels = 0 for none.
+  struct ChannelLayout {
+    int64_t axis = -1, channels = 0, stride = 0;
+  };
+  /// A model output after `run`.
+  struct Output {
+    std::string name;
+    ONNXDType dtype = ONNXDType::Undefined;
+    SmallVector<int64_t> shape;
+    std::vector<char> data;
+  };
+  /// Receives (probe id, data, element count) for every probe execution.
+  using Observer = function_ref<void(int32_t, const float *, int64_t)>;
+
+  ~ProbedModel();
+
+  /// Compiles `module` (cloned, not changed). Fails with a diagnostic on the
+  /// module if it has no probes or does not compile.
+  static FailureOr<std::unique_ptr<ProbedModel>> build(ModuleOp module,
+                                                       StringRef name);
+
+  ArrayRef<std::string> probeNames() const { return names; }
+  ArrayRef<ChannelLayout> channelLayouts() const { return layouts; }
+
+  /// Runs one feed, calling `observer` for each probe execution; `outputs()`
+  /// holds the results afterwards. Returns an error message, or "".
+  std::string run(const CalibrationSample &sample, Observer observer);
+  ArrayRef<Output> outputs() const { return results; }
+
+private:
+  ProbedModel() = default;
+
+  qc_model *model = nullptr;
+  SmallString<128> dir;
+  std::vector<std::string> names;
+  std::vector<ChannelLayout> layouts;
+  std::vector<Output> results;
 };
 
 /// Runs calibration. `module` is the float model with qc.observe probes

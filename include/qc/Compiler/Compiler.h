@@ -49,6 +49,9 @@ struct CompileOptions {
   std::string calibTable;
   std::string calibMethod = "minmax";
   double percentile = 99.99;
+  /// Moving-average min/max for `minmax`: the constant c in (0, 1] of
+  /// `r += c (r_batch - r)` per calibration feed; 0 for plain min/max.
+  double calibMovingAverage = 0.0;
   std::string activationType = "u8";
   std::vector<std::string> keepFloat;
   /// SmoothQuant migration strength in [0, 1]; negative: off. Runs after
@@ -67,6 +70,13 @@ FailureOr<std::vector<CalibrationSample>>
 loadCalibrationData(StringRef path, ArrayRef<std::string> inputNames,
                     Location loc);
 
+/// The feed shape of every array of the calibration data at `path` (see
+/// loadCalibrationData), by name. QDQ export uses them to import a model
+/// with dynamic dimensions when no --input-shape is given: the written
+/// graph does not depend on the shapes it was imported with.
+FailureOr<llvm::StringMap<SmallVector<int64_t>>>
+readCalibrationFeedShapes(StringRef path, Location loc);
+
 /// Reads / writes the calibration table (JSON, keyed by probe name).
 FailureOr<llvm::StringMap<TensorStatistics>>
 readCalibrationTable(StringRef path, Location loc);
@@ -80,6 +90,42 @@ writeCalibrationTable(StringRef path,
 /// is tensor-level IR ready for the CPU pipeline (observers stripped).
 FailureOr<OwningOpRef<ModuleOp>> buildModule(MLIRContext *context,
                                              const CompileOptions &options);
+
+/// What `buildModule` produces on the way, for QDQ export and reports.
+struct BuildArtifacts {
+  /// The calibration statistics the model was quantized with (empty for
+  /// float builds).
+  llvm::StringMap<TensorStatistics> statistics;
+  /// The module right after qc-quantize, with the calibration probes and
+  /// their statistics still in place: every quantized qc.matmul / qc.conv
+  /// reads a qc.quantize and a constant integer weight (null for float
+  /// builds).
+  OwningOpRef<ModuleOp> quantized;
+};
+
+/// `buildModule`, also returning its artifacts.
+FailureOr<OwningOpRef<ModuleOp>> buildModule(MLIRContext *context,
+                                             const CompileOptions &options,
+                                             BuildArtifacts &artifacts);
+
+/// Imports `options.inputPath` with `import` and folds QDQ patterns (the
+/// float model, as buildModule starts from).
+FailureOr<OwningOpRef<ModuleOp>> importModel(MLIRContext *context,
+                                             const CompileOptions &options,
+                                             const ONNXImportOptions &import);
+
+/// Inserts calibration probes into an imported module, attaches `stats`,
+/// and runs SmoothQuant and qc-quantize as `options` ask. The probes stay.
+LogicalResult quantizeModule(ModuleOp module,
+                             const llvm::StringMap<TensorStatistics> &stats,
+                             const CompileOptions &options);
+
+/// Writes the module quantized by `buildModule` as an ONNX QDQ model (the
+/// original graph with QuantizeLinear/DequantizeLinear), see
+/// qc/Export/ONNX/QDQExport.h.
+LogicalResult emitQDQModel(MLIRContext *context,
+                           const BuildArtifacts &artifacts,
+                           const CompileOptions &options, StringRef output);
 
 /// Lowers `module` (in place) and writes `output` (.so) and `header` (.h,
 /// unless empty).

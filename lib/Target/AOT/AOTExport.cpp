@@ -38,6 +38,11 @@ struct AOTExportPass : public qc::impl::AOTExportPassBase<AOTExportPass> {
       return signalPassFailure();
     }
     auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    int64_t workspaceBytes = 0;
+    if (auto ws = module->getAttrOfType<IntegerAttr>(kWorkspaceAttrName))
+      workspaceBytes = ws.getInt();
+    unsigned numBuffers =
+        entryFn.getNumArguments() - (workspaceBytes > 0 ? 1 : 0);
     for (Type t : entryFn.getFunctionType().getParams())
       if (t != ptrType) {
         entryFn.emitError() << "entry arguments must be bare pointers; lower "
@@ -55,7 +60,49 @@ struct AOTExportPass : public qc::impl::AOTExportPassBase<AOTExportPass> {
     auto voidType = LLVM::LLVMVoidType::get(ctx);
     auto i32 = IntegerType::get(ctx, 32);
 
-    // void qc_model_invoke(void **buffers)
+    auto i64 = IntegerType::get(ctx, 64);
+
+    // void qc_model_invoke_ws(void **buffers, void *workspace): the entry
+    // function on caller buffers and a caller workspace of
+    // qc_model_workspace_size() bytes, 64-byte aligned.
+    auto invokeWsType =
+        LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType});
+    auto invokeWs =
+        LLVM::LLVMFuncOp::create(b, loc, "qc_model_invoke_ws", invokeWsType);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      Block *block = invokeWs.addEntryBlock(b);
+      b.setInsertionPointToStart(block);
+      SmallVector<Value> args;
+      for (unsigned i = 0; i < numBuffers; ++i) {
+        Value slot =
+            LLVM::GEPOp::create(b, loc, ptrType, ptrType, block->getArgument(0),
+                                ArrayRef<LLVM::GEPArg>{int32_t(i)});
+        args.push_back(LLVM::LoadOp::create(b, loc, ptrType, slot));
+      }
+      if (workspaceBytes > 0)
+        args.push_back(block->getArgument(1));
+      LLVM::CallOp::create(b, loc, entryFn, args);
+      LLVM::ReturnOp::create(b, loc, ValueRange{});
+    }
+
+    // uint64_t qc_model_workspace_size(void)
+    {
+      auto fn = LLVM::LLVMFuncOp::create(b, loc, "qc_model_workspace_size",
+                                         LLVM::LLVMFunctionType::get(i64, {}));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(fn.addEntryBlock(b));
+      LLVM::ReturnOp::create(
+          b, loc,
+          LLVM::ConstantOp::create(b, loc, i64,
+                                   b.getI64IntegerAttr(workspaceBytes))
+              .getResult());
+    }
+
+    // void qc_model_invoke(void **buffers): the same with a workspace from
+    // aligned_alloc, freed on return. If it cannot be allocated the model
+    // does not run and the outputs are left untouched (qc_model_run() keeps
+    // workspaces between calls and reports that failure).
     auto invokeType = LLVM::LLVMFunctionType::get(voidType, {ptrType});
     auto invoke =
         LLVM::LLVMFuncOp::create(b, loc, "qc_model_invoke", invokeType);
@@ -63,15 +110,40 @@ struct AOTExportPass : public qc::impl::AOTExportPassBase<AOTExportPass> {
       OpBuilder::InsertionGuard guard(b);
       Block *block = invoke.addEntryBlock(b);
       b.setInsertionPointToStart(block);
-      SmallVector<Value> args;
-      for (unsigned i = 0, e = entryFn.getNumArguments(); i < e; ++i) {
-        Value slot =
-            LLVM::GEPOp::create(b, loc, ptrType, ptrType, block->getArgument(0),
-                                ArrayRef<LLVM::GEPArg>{int32_t(i)});
-        args.push_back(LLVM::LoadOp::create(b, loc, ptrType, slot));
+      Value buffers = block->getArgument(0);
+      if (workspaceBytes == 0) {
+        LLVM::CallOp::create(
+            b, loc, invokeWs,
+            ValueRange{buffers, LLVM::ZeroOp::create(b, loc, ptrType)});
+        LLVM::ReturnOp::create(b, loc, ValueRange{});
+      } else {
+        auto allocFn =
+            declareExternal(module, b, "aligned_alloc",
+                            LLVM::LLVMFunctionType::get(ptrType, {i64, i64}));
+        auto freeFn =
+            declareExternal(module, b, "free",
+                            LLVM::LLVMFunctionType::get(voidType, {ptrType}));
+        Value align =
+            LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(64));
+        Value size = LLVM::ConstantOp::create(
+            b, loc, i64, b.getI64IntegerAttr(workspaceBytes));
+        Value ws =
+            LLVM::CallOp::create(b, loc, allocFn, ValueRange{align, size})
+                .getResult();
+        Value null = LLVM::ZeroOp::create(b, loc, ptrType);
+        Value ok =
+            LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, ws, null);
+        Block *run = b.createBlock(&invoke.getBody());
+        Block *exit = b.createBlock(&invoke.getBody());
+        b.setInsertionPointToEnd(block);
+        LLVM::CondBrOp::create(b, loc, ok, run, exit);
+        b.setInsertionPointToStart(run);
+        LLVM::CallOp::create(b, loc, invokeWs, ValueRange{buffers, ws});
+        LLVM::CallOp::create(b, loc, freeFn, ValueRange{ws});
+        LLVM::BrOp::create(b, loc, exit);
+        b.setInsertionPointToStart(exit);
+        LLVM::ReturnOp::create(b, loc, ValueRange{});
       }
-      LLVM::CallOp::create(b, loc, entryFn, args);
-      LLVM::ReturnOp::create(b, loc, ValueRange{});
     }
 
     // <model>_invoke: the same, under a per-model name.
@@ -117,6 +189,18 @@ struct AOTExportPass : public qc::impl::AOTExportPassBase<AOTExportPass> {
     if (failed(defineObservers(module, b)))
       return signalPassFailure();
     module->removeAttr(kSignatureAttrName);
+    module->removeAttr(kWorkspaceAttrName);
+  }
+
+  /// The declaration of the C library function `name`.
+  static LLVM::LLVMFuncOp declareExternal(ModuleOp module, OpBuilder &b,
+                                          StringRef name,
+                                          LLVM::LLVMFunctionType type) {
+    if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+      return fn;
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    return LLVM::LLVMFuncOp::create(b, module.getLoc(), name, type);
   }
 
   /// Calibration builds: defines each `__qc_observe_<i>(ptr data)` to pass

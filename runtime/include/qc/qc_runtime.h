@@ -18,6 +18,21 @@
  * dtype and shape. It does not validate anything: use qc_model_run(), which
  * checks names, dtypes, shapes and sizes first.
  *
+ * Models also export (optional symbols; qc_model_run() uses them when
+ * present):
+ *
+ *   uint64_t    qc_model_workspace_size(void);
+ *   void        qc_model_invoke_ws(void **buffers, void *workspace);
+ *
+ * The model's intermediate tensors live in a workspace whose layout the
+ * compiler planned; `qc_model_invoke_ws` runs on a caller workspace of
+ * qc_model_workspace_size() bytes, 64-byte aligned (NULL when the size is
+ * 0), which must not be shared by concurrent calls. `qc_model_invoke`
+ * allocates one per call, and if that allocation fails it returns without
+ * running (the outputs are left untouched). qc_model_run() keeps workspaces
+ * between calls, one per concurrent caller, and reports an allocation
+ * failure as QC_ERROR_OUT_OF_MEMORY.
+ *
  * The signature is ASCII text, one item per line, names length-prefixed so
  * that they may hold any byte but NUL and newline:
  *

@@ -21,6 +21,9 @@ constexpr llvm::StringLiteral kNameAttrName = "qc.name";
 constexpr llvm::StringLiteral kDTypeAttrName = "qc.dtype";
 constexpr llvm::StringLiteral kModelNameAttrName = "qc.model_name";
 constexpr llvm::StringLiteral kSignatureAttrName = "qc.signature";
+/// Bytes of the workspace qc-aot-plan-workspace gave the entry function (an
+/// extra, last argument), on the module.
+constexpr llvm::StringLiteral kWorkspaceAttrName = "qc.workspace_size";
 /// Records the ONNX tensor (or initializer) name of `op`'s single result in
 /// its location (as fused-location metadata, so that it survives rewrites
 /// that keep locations and stays out of the printed IR).

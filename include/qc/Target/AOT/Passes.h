@@ -7,6 +7,7 @@
 #ifndef QC_TARGET_AOT_PASSES_H
 #define QC_TARGET_AOT_PASSES_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"

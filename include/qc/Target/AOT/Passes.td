@@ -31,6 +31,29 @@ def AOTPrepareEntryPass : Pass<"qc-aot-prepare-entry", "ModuleOp"> {
   ];
 }
 
+def AOTPlanWorkspacePass : Pass<"qc-aot-plan-workspace", "ModuleOp"> {
+  let summary = "Place the entry function's buffers in one planned workspace";
+  let description = [{
+    Runs after bufferization, before buffer deallocation. Every memref.alloc
+    in the entry function's top-level block with a static shape and identity
+    layout whose memory does not escape (returned, passed to a call, stored)
+    becomes a `memref.view` into a new last argument `memref<Wxi8>`, the
+    workspace. Offsets come from the buffers' live ranges (first use to last
+    use of the alloc or any view of it, in block order), placed greedily by
+    decreasing size at the lowest 64-byte-aligned offset that overlaps no
+    buffer alive at the same time. W is recorded on the module as
+    `qc.workspace_size`; `qc-aot-export` passes the workspace in.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", "\"main_graph\"",
+           "name of the entry function">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def AOTExportPass : Pass<"qc-aot-export", "ModuleOp"> {
   let summary = "Add the exported qc_model_* symbols to an LLVM-dialect module";
   let description = [{

@@ -1,0 +1,25 @@
+//===- CompilerDetail.h - Shared helpers of the driver ----------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_LIB_COMPILER_COMPILERDETAIL_H
+#define QC_LIB_COMPILER_COMPILERDETAIL_H
+
+#include "qc/Compiler/Compiler.h"
+
+namespace mlir::qc::detail {
+
+/// Reads `options.calibPath` for the inputs of the imported model.
+FailureOr<std::vector<CalibrationSample>>
+loadCalibrationSamples(ModuleOp imported, const CompileOptions &options,
+                       Location loc);
+
+/// `options.import` with the input shapes of the calibration feeds.
+ONNXImportOptions calibrationImportOptions(const CompileOptions &options,
+                                           ArrayRef<CalibrationSample> samples);
+
+} // namespace mlir::qc::detail
+
+#endif // QC_LIB_COMPILER_COMPILERDETAIL_H
