@@ -336,8 +336,8 @@ qc_status_t qc_model_open(const char *path, qc_model_t **out_model) {
     qc_internal_signature_free(&model->sig);
     free(model);
     dlclose(handle);
-    return set_error(QC_ERROR_OUT_OF_MEMORY,
-                     "cannot load model '%s': no mutex", pbuf);
+    return set_error(QC_ERROR_OUT_OF_MEMORY, "cannot load model '%s': no mutex",
+                     pbuf);
   }
   *out_model = model;
   return QC_OK;

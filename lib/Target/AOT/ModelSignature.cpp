@@ -213,8 +213,8 @@ static constexpr StringLiteral kTensorPrefix = "onnx-tensor:";
 
 void mlir::qc::setONNXTensorName(Operation *op, StringRef name) {
   MLIRContext *ctx = op->getContext();
-  op->setLoc(FusedLoc::get(
-      ctx, {op->getLoc()}, StringAttr::get(ctx, (kTensorPrefix + name).str())));
+  op->setLoc(FusedLoc::get(ctx, {op->getLoc()},
+                           StringAttr::get(ctx, (kTensorPrefix + name).str())));
 }
 
 std::optional<StringRef> mlir::qc::getONNXTensorName(Operation *op) {
