@@ -13,8 +13,9 @@ Suites:
         MatMulInteger). Every contender's output is checked against numpy
         before timing.
   e2e   Whole models: qc INT8 (W8A8, entropy calibration) against
-        onnxruntime fp32 on the same ONNX file, and qc fp32 against
-        onnxruntime fp32.
+        onnxruntime fp32 on the same ONNX file and against onnxruntime on the
+        QDQ model qc exports from the same calibration (--emit=onnx), and
+        qc fp32 against onnxruntime fp32.
 
 Each timing is the median of REPS runs inside one process (qc-run --bench,
 ort_run.js --bench, onednn_gemm). Per round the ratio baseline_ms / qc_ms is
@@ -197,6 +198,9 @@ def gemm_suite(args, work, clock, out):
                     t["ort"] = median_ms(sh(
                         ort_cmd(model, inputs_json, ort_dir, threads, reps),
                         env=ort_env(args.cache)))
+                    t["ort_qdq"] = median_ms(sh(
+                        ort_cmd(qdq, inputs_json, qdq_dir, threads, 20),
+                        env=ort_env(args.cache)))
                 times.append(t)
                 print(f"  {tag} t={threads} round {r}: " +
                       ", ".join(f"{k}={v:.3f}" for k, v in t.items()),
@@ -261,8 +265,14 @@ def e2e_suite(args, work, clock, out):
             base = [os.path.join(args.bin, "qc-compile"), model, "-q",
                     f"--threads={threads}"] + shape_args
             sh(base + ["-o", f32])
-            sh(base + ["--quantize=int8", "--calib-method=entropy",
-                       f"--calib={calib}", "-o", i8])
+            quant = ["--quantize=int8", "--calib-method=entropy",
+                     f"--calib={calib}"]
+            sh(base + quant + ["-o", i8])
+            qdq = os.path.join(work, f"{tag}_qdq_t{threads}.onnx")
+            qdq_dir = os.path.join(work, f"{tag}_qdq_ort")
+            os.makedirs(qdq_dir, exist_ok=True)
+            if args.ort:
+                sh(base + quant + ["--emit=onnx", "-o", qdq])
             # Accuracy gate next to the speed: int8 vs fp32 outputs.
             outs = {}
             for label, so in (("f32", f32), ("i8", i8)):
@@ -286,6 +296,9 @@ def e2e_suite(args, work, clock, out):
                     t["ort_f32"] = median_ms(sh(
                         ort_cmd(model, inputs_json, ort_dir, threads, 20),
                         env=ort_env(args.cache)))
+                    t["ort_qdq"] = median_ms(sh(
+                        ort_cmd(qdq, inputs_json, qdq_dir, threads, 20),
+                        env=ort_env(args.cache)))
                 times.append(t)
                 print(f"  {tag} t={threads} round {r}: " +
                       ", ".join(f"{k}={v:.3f}" for k, v in t.items()),
@@ -297,14 +310,17 @@ def e2e_suite(args, work, clock, out):
                    f"{statistics.median(t['qc_f32'] for t in times):.2f}"]
             if args.ort:
                 row += [f"{statistics.median(t['ort_f32'] for t in times):.2f}",
+                        f"{statistics.median(t['ort_qdq'] for t in times):.2f}",
                         fmt_ratio(ratios_row(times, "qc_i8", "ort_f32")),
+                        fmt_ratio(ratios_row(times, "qc_i8", "ort_qdq")),
                         fmt_ratio(ratios_row(times, "qc_f32", "ort_f32"))]
             else:
-                row += ["n/a", "n/a", "n/a"]
+                row += ["n/a"] * 5
             row += [f"{rel:.3f}", f"{slow}/{len(times)}"]
             rows.append(row)
     header = ["model", "threads", "qc int8 ms", "qc fp32 ms", "ORT fp32 ms",
-              "ORT fp32 / qc int8", "ORT fp32 / qc fp32",
+              "ORT QDQ ms", "ORT fp32 / qc int8", "ORT QDQ / qc int8",
+              "ORT fp32 / qc fp32",
               "int8 rel. RMS error", "slow rounds"]
     table(out, "End to end", header, rows)
 

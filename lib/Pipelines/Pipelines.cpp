@@ -34,6 +34,7 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createReorderReductionLoopsPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -64,8 +65,13 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  // LLVM intrinsics first (roundeven, exp, sqrt, ... stay vectorizable);
-  // the functions LLVM has no intrinsic for (erf, tanh, ...) call libm.
+  if (options.approximateMath) {
+    ApproximateMathPassOptions approx;
+    approx.functions = {"erf", "tanh", "exp"};
+    pm.addNestedPass<func::FuncOp>(createApproximateMathPass(approx));
+  }
+  // LLVM intrinsics next (roundeven, sqrt, ... stay vectorizable); what
+  // remains (erf, tanh when not approximated, ...) calls libm.
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());

@@ -36,7 +36,7 @@ public:
   /// Compiles `source`, which defines func.func @main_graph. On failure
   /// `error` is non-empty.
   explicit JitKernel(const std::string &source, bool packedKernels = true,
-                     bool vnni = false) {
+                     bool vnni = false, bool approximateMath = true) {
     static bool initialized = [] {
       llvm::InitializeNativeTarget();
       llvm::InitializeNativeTargetAsmPrinter();
@@ -57,6 +57,7 @@ public:
     options.aot = true;
     options.packedKernels = packedKernels;
     options.vnni = vnni;
+    options.approximateMath = approximateMath;
     mlir::qc::buildCPUPipeline(pm, options);
     if (mlir::failed(pm.run(*module))) {
       error = "pipeline failed";

@@ -50,6 +50,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "uses every core (OpenMP; OMP_NUM_THREADS overrides), N "
                      "uses N"),
       llvm::cl::init(1)};
+  PassOptions::Option<bool> approximateMath{
+      *this, "approximate-math",
+      llvm::cl::desc("Compute erf, tanh and exp with inline polynomial "
+                     "approximations that vectorize, instead of libm calls "
+                     "(errors in unittests/Conversion/ApproximateMathTest)"),
+      llvm::cl::init(true)};
 };
 
 /// qc + linalg on tensors -> LLVM dialect, for the host CPU.

@@ -38,4 +38,40 @@ def FuseElementwisePass : Pass<"qc-fuse-elementwise", "func::FuncOp"> {
   ];
 }
 
+def ReorderReductionLoopsPass
+    : Pass<"qc-reorder-reduction-loops", "func::FuncOp"> {
+  let summary = "Make contractions' innermost loop contiguous and parallel";
+  let description = [{
+    For a `linalg.generic` (or `linalg.matmul` / `batch_matmul`, generalized
+    first) whose innermost iteration dimension is a reduction, moves the
+    parallel dimension that indexes the output's last (contiguous) dimension
+    innermost, provided some input is also read contiguously along it:
+    `C[m, n] += A[m, k] * B[k, n]` becomes the loop order (m, k, n). The
+    inner loop then updates a contiguous row and vectorizes; every output
+    element still accumulates over k in the same order, so results are
+    bit-identical. Row reductions (softmax sums, LayerNorm means), where no
+    input is contiguous along an output dimension, are left alone.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def ApproximateMathPass : Pass<"qc-approximate-math", "func::FuncOp"> {
+  let summary = "Replace libm calls by inline polynomial approximations";
+  let description = [{
+    Rewrites the listed `math` ops on f32 (scalars or vectors) into MLIR's
+    polynomial approximations, inline arithmetic that LLVM can vectorize,
+    instead of calls to libm's scalar functions. Maximum errors against
+    libm are measured in `unittests/Transforms/ApproximateMathTest.cpp`.
+  }];
+  let options = [
+    ListOption<"functions", "functions", "std::string",
+               "math op names to approximate (e.g. erf, tanh, exp)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // QC_TRANSFORMS_PASSES_TD
