@@ -15,7 +15,7 @@ CMAKE_FLAGS ?=
 LLVM_BIN := /usr/lib/llvm-22/bin
 CCACHE := $(shell command -v ccache 2>/dev/null)
 
-.PHONY: all deps configure build check demo format format-check clean
+.PHONY: all deps configure build check demo bench format format-check clean
 
 all: build
 
@@ -43,6 +43,16 @@ check: build format-check
 
 demo: build
 	@utils/demo.sh $(BUILD_DIR)
+
+# CPU benchmarks against oneDNN and onnxruntime (docs/benchmarks.md);
+# BENCH_ARGS e.g. "--quick" or "--suite gemm --threads 1".
+bench:
+	@utils/install-deps.sh bench
+	@$(MAKE) --no-print-directory configure
+	cmake $(BUILD_DIR) >/dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@utils/fetch-models.sh
+	/usr/bin/python3 bench/run_bench.py --bin $(BUILD_DIR)/bin $(BENCH_ARGS)
 
 format:
 	@git ls-files '*.c' '*.cpp' '*.h' | xargs $(LLVM_BIN)/clang-format -i

@@ -35,6 +35,7 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createReorderReductionLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createReassociateReductionsPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;

@@ -55,6 +55,23 @@ def ReorderReductionLoopsPass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def ReassociateReductionsPass
+    : Pass<"qc-reassociate-reductions", "func::FuncOp"> {
+  let summary = "Let LLVM vectorize floating-point sum reductions";
+  let description = [{
+    For a `linalg.generic` whose innermost loop is a reduction, marks each
+    floating-point `arith.addf` that accumulates into an output (one operand
+    is the output's block argument, the result is yielded) with
+    `fastmath<reassoc>`. LLVM's loop vectorizer then keeps partial sums in
+    vector lanes and adds them at the end: the sum `s = s + x[k]` over k is
+    computed in a different (fixed) order, so results may differ from a
+    sequential sum in the last bits, identically on every run and at every
+    thread count. Softmax and LayerNorm row sums, ReduceSum/ReduceMean and
+    dot-product matmuls whose reduction stays innermost are affected.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def ApproximateMathPass : Pass<"qc-approximate-math", "func::FuncOp"> {
   let summary = "Replace libm calls by inline polynomial approximations";
   let description = [{

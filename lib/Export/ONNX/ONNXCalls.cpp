@@ -27,7 +27,9 @@ bool mlir::qc::onnx_export::parseModel(const char *data, size_t size,
                                        std::string &error) {
   try {
     if (isText) {
-      onnx::OnnxParser parser(std::string(data, size).c_str());
+      // The parser keeps a pointer into the text: it must outlive Parse().
+      std::string text(data, size);
+      onnx::OnnxParser parser(text.c_str());
       onnx::Status status = parser.Parse(model);
       if (!status.IsOK()) {
         error = "invalid ONNX text: " + status.ErrorMessage();
