@@ -198,9 +198,6 @@ def gemm_suite(args, work, clock, out):
                     t["ort"] = median_ms(sh(
                         ort_cmd(model, inputs_json, ort_dir, threads, reps),
                         env=ort_env(args.cache)))
-                    t["ort_qdq"] = median_ms(sh(
-                        ort_cmd(qdq, inputs_json, qdq_dir, threads, 20),
-                        env=ort_env(args.cache)))
                 times.append(t)
                 print(f"  {tag} t={threads} round {r}: " +
                       ", ".join(f"{k}={v:.3f}" for k, v in t.items()),
