@@ -16,6 +16,7 @@ build_pkgs=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   libgtest-dev
   python3 python3-numpy python3-onnx
+  python3-dev pybind11-dev python3-pytest
   zlib1g-dev
   libomp-22-dev
   qemu-user libc6-dev-arm64-cross libgcc-12-dev-arm64-cross

@@ -8,6 +8,7 @@
 #include "qc/Calibration/Passes.h"
 #include "qc/Dialect/QC/IR/QCDialect.h"
 #include "qc/Pipelines/Pipelines.h"
+#include "qc/Quantization/LowBit.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/Pass/PassManager.h"
@@ -61,6 +62,11 @@ public:
     for (size_t id = 0; id < stats.size(); ++id) {
       ema[id].constant = movingAverage;
       const ProbedModel::ChannelLayout &layout = layouts[id];
+      if (options.secondMoments && layout.channels > 0 && layout.stride == 1) {
+        int64_t k = layout.channels;
+        stats[id].hessian.assign(k * k, 0.0);
+        stats[id].meanAbs.assign(k, 0.0);
+      }
       if (!options.channelStatistics || layout.channels <= 0)
         continue;
       stats[id].channelAxis = layout.axis;
@@ -90,6 +96,8 @@ public:
     }
     if (!s.channelMin.empty())
       observeChannels(id, data, count);
+    if (!s.hessian.empty())
+      observeSecondMoments(s, data, count);
     double lo = INFINITY, hi = -INFINITY;
     for (int64_t i = 0; i < count; ++i) {
       float v = data[i];
@@ -121,11 +129,51 @@ public:
       for (size_t c = 0; c < s.channelMin.size(); ++c)
         if (s.channelMin[c] > s.channelMax[c])
           s.channelMin[c] = s.channelMax[c] = 0.0;
+      // Sums -> 2/n X^T X (upper triangle mirrored) and mean |x|.
+      if (!s.hessian.empty()) {
+        int64_t k = s.meanAbs.size();
+        double scale = s.rows > 0 ? 2.0 / double(s.rows) : 0.0;
+        for (int64_t i = 0; i < k; ++i)
+          for (int64_t j = i; j < k; ++j)
+            s.hessian[i * k + j] = s.hessian[j * k + i] =
+                s.hessian[i * k + j] * scale;
+        for (double &v : s.meanAbs)
+          v = s.rows > 0 ? v / double(s.rows) : 0.0;
+      }
     }
     return std::move(stats);
   }
 
 private:
+  /// Adds x^T x and |x| of every finite row of `data` viewed as [.., K]
+  /// (upper triangle only).
+  static void observeSecondMoments(TensorStatistics &s, const float *data,
+                                   int64_t count) {
+    int64_t k = s.meanAbs.size();
+    std::vector<double> row(k);
+    for (int64_t r = 0; r + k <= count; r += k) {
+      const float *x = data + r;
+      bool finite = true;
+      for (int64_t i = 0; i < k && finite; ++i)
+        finite = std::isfinite(x[i]);
+      if (!finite)
+        continue;
+      for (int64_t i = 0; i < k; ++i) {
+        row[i] = x[i];
+        s.meanAbs[i] += std::fabs(row[i]);
+      }
+      for (int64_t i = 0; i < k; ++i) {
+        double xi = row[i];
+        if (xi == 0.0)
+          continue;
+        double *acc = &s.hessian[i * k];
+        for (int64_t j = i; j < k; ++j)
+          acc[j] += xi * row[j];
+      }
+      ++s.rows;
+    }
+  }
+
   void observeChannels(int32_t id, const float *data, int64_t count) {
     TensorStatistics &s = stats[id];
     if (movingAverage <= 0) {
@@ -379,6 +427,27 @@ mlir::qc::attachStatistics(ModuleOp module,
     if (!attr)
       return WalkResult::interrupt();
     op.setStatsAttr(attr);
+    if (!s.hessian.empty()) {
+      auto shaped = op.getInput().getType();
+      int64_t k = s.meanAbs.size();
+      if (shaped.getRank() == 0 || shaped.getShape().back() != k ||
+          s.hessian.size() != size_t(k * k)) {
+        op.emitError() << "second moments of '" << op.getName() << "' (" << k
+                       << " channels) do not fit the observed tensor " << shaped
+                       << "; recalibrate";
+        return WalkResult::interrupt();
+      }
+      SmallVector<float> h(s.hessian.begin(), s.hessian.end());
+      SmallVector<float> m(s.meanAbs.begin(), s.meanAbs.end());
+      op->setAttr(
+          lowbit::kHessianAttrName,
+          DenseElementsAttr::get(RankedTensorType::get({k, k}, b.getF32Type()),
+                                 ArrayRef<float>(h)));
+      op->setAttr(
+          lowbit::kMeanAbsAttrName,
+          DenseElementsAttr::get(RankedTensorType::get({k}, b.getF32Type()),
+                                 ArrayRef<float>(m)));
+    }
     return WalkResult::advance();
   });
   return failure(walk.wasInterrupted());

@@ -425,13 +425,49 @@ static std::string formatMovingAverage(double c) {
                : "plain min/max (no --calib-moving-average)";
 }
 
+/// True for the weight-only schemes (qc-quantize-weights).
+static bool isWeightOnlyScheme(StringRef scheme) {
+  return scheme == "w8a16" || scheme == "w4a16";
+}
+
 /// Checks the options that do not need the model.
 static LogicalResult verifyQuantizeOptions(const CompileOptions &options,
                                            Location loc) {
   bool smooth = options.smoothQuantAlpha >= 0;
-  if (!options.quantize.empty() && options.quantize != "int8")
+  if (!options.quantize.empty() && options.quantize != "int8" &&
+      options.quantize != "fp8" && options.quantize != "w4a8" &&
+      !isWeightOnlyScheme(options.quantize))
     return emitError(loc) << "unknown --quantize=" << options.quantize
-                          << " (expected int8)";
+                          << " (expected int8, fp8, w4a8, w8a16 or w4a16)";
+  if (options.quantize == "w4a8" &&
+      (options.algo == "awq" || options.calibMethod != "minmax" || smooth))
+    return emitError(loc) << "--quantize=w4a8 takes --algo=rtn or gptq, "
+                             "--calib-method=minmax and no --smoothquant";
+  if (options.quantize == "fp8" && (options.calibMethod != "minmax" || smooth))
+    return emitError(loc) << "--quantize=fp8 scales by the calibrated amax: "
+                             "it takes --calib-method=minmax and no "
+                             "--smoothquant";
+  if (isWeightOnlyScheme(options.quantize)) {
+    if (options.algo != "rtn" && options.algo != "gptq" &&
+        options.algo != "awq")
+      return emitError(loc) << "unknown --algo=" << options.algo
+                            << " (expected rtn, gptq or awq)";
+    if (options.groupSize < 0)
+      return emitError(loc) << "--group-size must be positive (or 0 for per "
+                               "output channel)";
+    if (smooth)
+      return emitError(loc) << "--smoothquant applies to --quantize=int8, "
+                               "not to weight-only "
+                            << options.quantize;
+  } else if (!options.quantize.empty() && options.quantize != "w4a8" &&
+             options.algo != "rtn") {
+    return emitError(loc) << "--algo=" << options.algo
+                          << " applies to --quantize=w8a16/w4a16/w4a8";
+  }
+  if (options.mixedPrecision &&
+      (options.quantize != "w4a16" || !(options.maxSizeRatio > 0)))
+    return emitError(loc) << "--mixed-precision applies to --quantize=w4a16 "
+                             "with a positive --max-size-ratio";
   if (smooth && !(options.smoothQuantAlpha <= 1.0))
     return emitError(loc) << "--smoothquant="
                           << formatAlpha(options.smoothQuantAlpha)
@@ -461,11 +497,15 @@ mlir::qc::quantizeModule(ModuleOp m,
       options.progress(line);
   };
   Location loc = m.getLoc();
-  if (failed(runFunctionPasses(m,
-                               [](OpPassManager &pm) {
-                                 pm.addPass(createInsertObserversPass());
-                               })) ||
-      failed(attachStatistics(m, stats)))
+  // Weight-only RTN reads no statistics.
+  bool needStats = !(isWeightOnlyScheme(options.quantize) &&
+                     options.algo == "rtn" && stats.empty());
+  if (needStats &&
+      (failed(runFunctionPasses(m,
+                                [](OpPassManager &pm) {
+                                  pm.addPass(createInsertObserversPass());
+                                })) ||
+       failed(attachStatistics(m, stats))))
     return failure();
   if (options.smoothQuantAlpha >= 0) {
     // SmoothQuant balances activations and weights with the per-channel
@@ -487,6 +527,22 @@ mlir::qc::quantizeModule(ModuleOp m,
   }
   if (options.quantize.empty())
     return success();
+  if (isWeightOnlyScheme(options.quantize) || options.quantize == "fp8" ||
+      options.quantize == "w4a8") {
+    QuantizeWeightsPassOptions weights;
+    weights.scheme = options.quantize;
+    weights.algo = options.algo;
+    weights.groupSize = options.groupSize;
+    weights.symmetric = options.weightSymmetric;
+    weights.actOrder = options.actOrder;
+    weights.mixedPrecision = options.mixedPrecision;
+    weights.maxSizeRatio = options.maxSizeRatio;
+    weights.keepFloat.assign(options.keepFloat.begin(),
+                             options.keepFloat.end());
+    return runFunctionPasses(m, [&](OpPassManager &pm) {
+      pm.addPass(createQuantizeWeightsPass(weights));
+    });
+  }
   QuantizePassOptions quantize;
   quantize.scheme = "w8a8";
   quantize.calibMethod = options.calibMethod;
@@ -516,7 +572,11 @@ quantizeAndFinish(OwningOpRef<ModuleOp> &module,
         pm.addPass(createCanonicalizerPass());
       })))
     return failure();
-  if (!options.quantize.empty() && options.progress)
+  if (isWeightOnlyScheme(options.quantize) && options.progress)
+    options.progress("quantized weights (" + options.quantize + ", " +
+                     options.algo + ", group size " +
+                     std::to_string(options.groupSize) + ")");
+  else if (!options.quantize.empty() && options.progress)
     options.progress(
         "quantized (" + options.quantize + ", " + options.calibMethod +
         (options.calibMovingAverage > 0
@@ -550,10 +610,25 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options,
   if (failed(verifyQuantizeOptions(options, loc)))
     return failure();
 
+  // Weight-only RTN needs no statistics; GPTQ and AWQ need Hessians, which
+  // calibration tables do not hold.
+  bool weightOnly = isWeightOnlyScheme(options.quantize);
+  if (weightOnly && options.algo == "rtn" && !options.mixedPrecision) {
+    llvm::StringMap<TensorStatistics> none;
+    return quantizeAndFinish(*module, none, options, artifacts);
+  }
+  // GPTQ/AWQ need 2/n X^T X of every layer input.
+  bool secondMoments = (weightOnly || options.quantize == "w4a8") &&
+                       (options.algo != "rtn" || options.mixedPrecision);
+  if (secondMoments && options.calibPath.empty())
+    return emitError(loc) << "--algo=" << options.algo
+                          << " needs calibration data (--calib=data.npz) for "
+                             "the Hessians of the layer inputs";
+
   // Statistics: from the table, or by running the float model natively.
   llvm::StringMap<TensorStatistics> stats;
-  bool haveTable =
-      !options.calibTable.empty() && llvm::sys::fs::exists(options.calibTable);
+  bool haveTable = !secondMoments && !options.calibTable.empty() &&
+                   llvm::sys::fs::exists(options.calibTable);
   if (haveTable) {
     FailureOr<llvm::StringMap<TensorStatistics>> table =
         readCalibrationTable(options.calibTable, loc);
@@ -574,7 +649,8 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options,
   } else {
     if (options.calibPath.empty())
       return emitError(loc)
-             << (options.quantize.empty() ? "--smoothquant" : "--quantize=int8")
+             << (options.quantize.empty() ? "--smoothquant"
+                                          : "--quantize=" + options.quantize)
              << " needs calibration data "
                 "(--calib=data.npz) or a calibration table "
                 "(--calib-table=table.json)";
@@ -605,6 +681,7 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options,
     CalibrationOptions calibOptions;
     calibOptions.histograms = options.calibMethod != "minmax";
     calibOptions.movingAverage = options.calibMovingAverage;
+    calibOptions.secondMoments = secondMoments;
     size_t lastReported = 0;
     calibOptions.progress = [&](size_t done, size_t total) {
       // About ten lines per run.
@@ -631,7 +708,7 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options,
                          << entry.second.nonFinite
                          << " NaN/Inf values during calibration; they were "
                             "ignored";
-    if (!options.calibTable.empty()) {
+    if (!options.calibTable.empty() && !secondMoments) {
       if (failed(writeCalibrationTable(options.calibTable, stats, loc)))
         return failure();
       progress("wrote calibration table " + options.calibTable);
@@ -655,6 +732,8 @@ LogicalResult mlir::qc::emitQDQModel(MLIRContext *context,
 LogicalResult mlir::qc::emitSharedObject(ModuleOp module,
                                          const CompileOptions &options,
                                          StringRef output, StringRef header) {
+  if (detail::isCUDATarget(options.target))
+    return detail::emitCUDAModel(module, options, output, header);
   Location loc = module.getLoc();
   std::string error;
   FailureOr<TargetSpec> target =

@@ -20,6 +20,14 @@ loadCalibrationSamples(ModuleOp imported, const CompileOptions &options,
 ONNXImportOptions calibrationImportOptions(const CompileOptions &options,
                                            ArrayRef<CalibrationSample> samples);
 
+/// Whether `target` names the NVIDIA GPU back end ("cuda", "cuda:<arch>" or
+/// "cuda-emulate").
+bool isCUDATarget(StringRef target);
+
+/// emitSharedObject for `--target=cuda` (CUDATarget.cpp).
+LogicalResult emitCUDAModel(ModuleOp module, const CompileOptions &options,
+                            StringRef output, StringRef header);
+
 } // namespace mlir::qc::detail
 
 #endif // QC_LIB_COMPILER_COMPILERDETAIL_H

@@ -13,6 +13,8 @@
 #include "qc/Pipelines/Pipelines.h"
 #include "qc/Quantization/Passes.h"
 #include "qc/Target/AOT/Passes.h"
+#include "qc/Target/CUDA/Passes.h"
+#include "qc/Target/CUDA/Pipeline.h"
 #include "qc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -28,6 +30,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void mlir::qc::registerAllQCDialects(DialectRegistry &registry) {
   // qc's pipelines reach most upstream dialects (and their bufferization,
@@ -41,6 +44,9 @@ void mlir::qc::registerAllQCDialects(DialectRegistry &registry) {
                   memref::MemRefDialect, quant::QuantDialect, scf::SCFDialect,
                   tensor::TensorDialect>();
   registerBufferizableOpInterfaceExternalModels(registry);
+  // gpu-module-to-binary (the CUDA target) translates GPU modules to LLVM IR
+  // inside the pass pipeline.
+  registerAllToLLVMIRTranslations(registry);
 }
 
 void mlir::qc::registerAllQCPasses() {
@@ -50,4 +56,6 @@ void mlir::qc::registerAllQCPasses() {
   registerQCCalibrationPasses();
   registerQCQuantizationPasses();
   registerQCPipelines();
+  registerQCCUDAPasses();
+  registerQCGPUPipelines();
 }

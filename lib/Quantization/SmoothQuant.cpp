@@ -44,25 +44,6 @@ static ObserveOp findObserve(Value value) {
   return {};
 }
 
-/// Erases `value`'s defining op and then its operands' producers while
-/// they are trivially dead (the old weight chain: constant, reshape,
-/// transpose).
-static void eraseIfDead(Value value) {
-  SmallVector<Operation *> worklist;
-  if (Operation *op = value.getDefiningOp())
-    worklist.push_back(op);
-  while (!worklist.empty()) {
-    Operation *op = worklist.pop_back_val();
-    if (!isOpTriviallyDead(op))
-      continue;
-    SmallVector<Value> operands(op->getOperands());
-    op->erase();
-    for (Value operand : operands)
-      if (Operation *def = operand.getDefiningOp())
-        worklist.push_back(def);
-  }
-}
-
 /// A 1-D f32 dense attribute.
 static DenseFPElementsAttr getF32Vector(MLIRContext *ctx,
                                         ArrayRef<double> values) {
@@ -194,7 +175,7 @@ struct SmoothQuantPass : public qc::impl::SmoothQuantPassBase<SmoothQuantPass> {
       Value newWeight = arith::ConstantOp::create(b, m.matmul.getLoc(),
                                                   cast<TypedAttr>(attr));
       m.matmul->setOperand(1, newWeight);
-      eraseIfDead(oldWeight);
+      eraseDeadProducers(oldWeight);
     }
 
     // The activation: lhs * (1 / s) along the last dimension, one multiply

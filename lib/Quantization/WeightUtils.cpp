@@ -11,6 +11,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
 
 #include <cmath>
 #include <cstring>
@@ -67,4 +69,21 @@ Value mlir::qc::quantizeWeightPerChannel(OpBuilder &b, Location loc,
   Value constant = arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
   return StorageCastOp::create(
       b, loc, RankedTensorType::get(weight.shape, quant), constant);
+}
+
+void mlir::qc::eraseDeadProducers(Value value) {
+  // A set, so that an op used twice by an erased user is queued once.
+  llvm::SetVector<Operation *> worklist;
+  if (Operation *op = value.getDefiningOp())
+    worklist.insert(op);
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    if (!isOpTriviallyDead(op))
+      continue;
+    SmallVector<Value> operands(op->getOperands());
+    op->erase();
+    for (Value operand : operands)
+      if (Operation *def = operand.getDefiningOp())
+        worklist.insert(def);
+  }
 }

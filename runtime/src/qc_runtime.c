@@ -55,6 +55,9 @@ struct qc_model {
   void **free_ws;
   size_t num_free, cap_free;
   qc_signature_t sig;
+  /* GPU models (qc-compile --target=cuda) only: the status of their device
+   * work, see runtime/src/qc_cuda.c. */
+  int32_t (*device_status)(char *message, size_t size);
 };
 
 /* Workspaces larger than this are refused (a corrupt model). */
@@ -103,6 +106,8 @@ const char *qc_status_string(qc_status_t status) {
     return "size error";
   case QC_ERROR_OUT_OF_MEMORY:
     return "out of memory";
+  case QC_ERROR_DEVICE:
+    return "device error";
   }
   return "unknown status";
 }
@@ -338,6 +343,23 @@ qc_status_t qc_model_open(const char *path, qc_model_t **out_model) {
     dlclose(handle);
     return set_error(QC_ERROR_OUT_OF_MEMORY, "cannot load model '%s': no mutex",
                      pbuf);
+  }
+  /* A GPU model initializes its device here, so that a machine without one
+   * fails to open it, with the driver's reason. */
+  {
+    void *init_sym = NULL, *status_sym = NULL;
+    if (load_symbol(handle, "qc_model_device_init", &init_sym) &&
+        load_symbol(handle, "qc_model_device_status", &status_sym)) {
+      int32_t (*init_fn)(char *, size_t);
+      char message[1024];
+      memcpy(&init_fn, &init_sym, sizeof(init_fn));
+      memcpy(&model->device_status, &status_sym, sizeof(model->device_status));
+      if (init_fn(message, sizeof(message)) != 0) {
+        qc_model_close(model);
+        return set_error(QC_ERROR_DEVICE, "cannot load model '%s': %s", pbuf,
+                         message);
+      }
+    }
   }
   *out_model = model;
   return QC_OK;
@@ -682,6 +704,13 @@ qc_status_t qc_model_run(const qc_model_t *model, const qc_tensor_t *inputs,
         model->invoke_ws(buffers, ws);
         give_workspace(mutable_model, ws);
       }
+    }
+    if (status == QC_OK && model->device_status) {
+      char message[1024];
+      if (model->device_status(message, sizeof(message)) != 0)
+        status = set_error(QC_ERROR_DEVICE,
+                           "running model '%s' on the GPU failed: %s",
+                           model->sig.model_name, message);
     }
   }
   if (slots != stack_slots) {

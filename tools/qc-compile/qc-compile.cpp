@@ -66,8 +66,15 @@ static cl::list<std::string> inputValues(
 static cl::opt<std::string>
     target("target",
            cl::desc("Target architecture: x86_64 (default on this "
-                    "machine), aarch64, or host"),
+                    "machine), aarch64, host, cuda (NVIDIA GPU, see "
+                    "--gpu-arch; docs/gpu.md) or cuda-emulate (the GPU "
+                    "lowering with kernels run as host loops)"),
            cl::init("host"), cl::cat(category));
+static cl::opt<std::string>
+    gpuArch("gpu-arch",
+            cl::desc("With --target=cuda: the GPU architecture, sm_80, sm_89 "
+                     "(FP8 tensor cores) or sm_90a (default sm_89)"),
+            cl::value_desc("sm_XX"), cl::cat(category));
 static cl::opt<std::string>
     cpu("cpu",
         cl::desc("CPU to optimize for: native (default for the host), "
@@ -97,9 +104,46 @@ static cl::opt<std::string> modelName(
 static cl::opt<std::string> quantize(
     "quantize",
     cl::desc("Quantize the model: int8 (W8A8: int8 per-channel weights, 8-bit "
-             "per-tensor activations, integer matmul/conv). Needs --calib or "
-             "--calib-table"),
+             "per-tensor activations, integer matmul/conv; needs --calib or "
+             "--calib-table); fp8 (E4M3 weights and activations with "
+             "per-tensor amax scales, runs by conversion on the CPU; needs "
+             "--calib); w8a16 / w4a16 (weight-only: group-wise 8/4-bit "
+             "matmul weights, float activations, see --algo, --group-size); "
+             "w4a8 (int4 per-channel weights, u8 activations, integer "
+             "matmuls; needs --calib)"),
     cl::value_desc("scheme"), cl::cat(category));
+static cl::opt<std::string> algo(
+    "algo",
+    cl::desc("Weight-only schemes (--quantize=w8a16/w4a16/w4a8): rtn (round to "
+             "nearest, default), gptq or awq (both need --calib)"),
+    cl::init("rtn"), cl::cat(category));
+static cl::opt<int64_t> groupSize(
+    "group-size",
+    cl::desc("Weight-only schemes: input channels per scale group (default "
+             "128; 0 = per output channel)"),
+    cl::init(128), cl::cat(category));
+static cl::opt<bool> weightSymmetric(
+    "weight-symmetric",
+    cl::desc("Weight-only schemes: symmetric signed codes without zero "
+             "points (default: unsigned codes with a zero point per group)"),
+    cl::cat(category));
+static cl::opt<bool> actOrder(
+    "act-order",
+    cl::desc("--algo=gptq: quantize input channels by decreasing Hessian "
+             "diagonal"),
+    cl::cat(category));
+static cl::opt<bool> mixedPrecision(
+    "mixed-precision",
+    cl::desc("--quantize=w4a16: keep the layers whose 4-bit weights hurt "
+             "their output most (measured on the calibration data, needs "
+             "--calib) at 8 bits, within --max-size-ratio; prints the choice "
+             "per layer"),
+    cl::cat(category));
+static cl::opt<double> maxSizeRatio(
+    "max-size-ratio",
+    cl::desc("--mixed-precision: quantized weight bytes over their f32 bytes "
+             "(default 0.3)"),
+    cl::init(0.3), cl::cat(category));
 static cl::opt<std::string> calib(
     "calib",
     cl::desc("Calibration data: an .npz with one array per model input, "
@@ -265,6 +309,11 @@ int main(int argc, char **argv) {
                 "original graph");
   if (!report.empty() && quantize.empty())
     return fail("--report describes a quantized model and needs --quantize");
+  if ((quantize == "w8a16" || quantize == "w4a16" || quantize == "fp8" ||
+       quantize == "w4a8") &&
+      (emit == "onnx" || !report.empty()))
+    return fail("--emit=onnx and --report support --quantize=int8 only, not " +
+                quantize);
 
   qc::CompileOptions options;
   options.inputPath = inputFile;
@@ -286,10 +335,26 @@ int main(int argc, char **argv) {
   options.import.modelName =
       modelName.empty() ? stem.str() : modelName.getValue();
   options.target = target;
+  if (!gpuArch.empty()) {
+    if (target != "cuda")
+      return fail("--gpu-arch=" + gpuArch + " needs --target=cuda");
+    options.target = "cuda:" + gpuArch;
+  }
+  if (StringRef(options.target).starts_with("cuda") && emit != "so" &&
+      emit != "mlir")
+    return fail("--target=" + target +
+                " writes a shared object (--emit=so) or the imported MLIR "
+                "(--emit=mlir); for PTX use qc-gpu-compile --emit=ptx");
   options.cpu = cpu;
   options.optLevel = optLevel;
   options.threads = threads;
   options.quantize = quantize;
+  options.algo = algo;
+  options.groupSize = groupSize;
+  options.weightSymmetric = weightSymmetric;
+  options.actOrder = actOrder;
+  options.mixedPrecision = mixedPrecision;
+  options.maxSizeRatio = maxSizeRatio;
   options.calibPath = calib;
   options.calibTable = calibTable;
   options.calibMethod = calibMethod;

@@ -60,6 +60,10 @@ struct CalibrationOptions {
   /// Gather per-channel min/max where the probes ask for them (see
   /// qc-lower-observers); cheap, one compare per value.
   bool channelStatistics = true;
+  /// Gather the second moments GPTQ and AWQ need for probes whose channels
+  /// are the last, contiguous dimension (matmul inputs): `2/n X^T X` over
+  /// the n rows (tokens) seen, and mean |x| per channel. K^2 work per token.
+  bool secondMoments = false;
   /// Reports progress: (samples done, total) over both passes.
   std::function<void(size_t, size_t)> progress;
 };
@@ -78,6 +82,12 @@ struct TensorStatistics {
   std::vector<double> channelMin, channelMax;
   /// The moving-average constant min/max were gathered with (0: plain).
   double movingAverage = 0.0;
+  /// With CalibrationOptions::secondMoments: `2/n X^T X` [K, K] row-major
+  /// and mean |x_j| [K] over the n finite rows of the observed tensor viewed
+  /// as [n, K]; empty otherwise. Attached to the probe as the `qc.hessian`
+  /// and `qc.mean_abs` attributes (qc/Quantization/LowBit.h).
+  std::vector<double> hessian, meanAbs;
+  int64_t rows = 0;
 };
 
 /// A module compiled natively for the host with its qc.observe probes

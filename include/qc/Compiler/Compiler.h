@@ -40,8 +40,22 @@ struct CompileOptions {
   /// C identifier prefixing the model's exported symbols and header.
   std::string symbolName = "model";
 
-  /// Quantization: "" (float) or "int8" (W8A8).
+  /// Quantization: "" (float), "int8" (W8A8), "fp8" (E4M3 weights and
+  /// activations, per-tensor amax), "w4a8" (int4 per-channel weights, u8
+  /// activations), or weight-only "w8a16" / "w4a16" (group-wise), see
+  /// qc-quantize-weights.
   std::string quantize;
+  /// Weight-only schemes: the algorithm (rtn, gptq or awq; gptq and awq
+  /// calibrate to gather Hessians), the group size (0: per output channel),
+  /// symmetric codes without zero point, and GPTQ's activation order.
+  std::string algo = "rtn";
+  int64_t groupSize = 128;
+  bool weightSymmetric = false;
+  bool actOrder = false;
+  /// w4a16: keep the most sensitive layers at 8 bits while the weights stay
+  /// within `maxSizeRatio` of their f32 size (needs calibration).
+  bool mixedPrecision = false;
+  double maxSizeRatio = 0.3;
   /// Calibration data: an .npz with one array per model input, samples on
   /// the leading axis, or a folder of per-sample .npz files.
   std::string calibPath;

@@ -170,4 +170,96 @@ def SmoothQuantPass : Pass<"qc-smoothquant", "func::FuncOp"> {
   ];
 }
 
+def QuantizeWeightsPass : Pass<"qc-quantize-weights", "func::FuncOp"> {
+  let summary = "Weight-only group-wise INT4/INT8 quantization (RTN, GPTQ, AWQ)";
+  let description = [{
+    Schemes `w4a16` and `w8a16` (shared/reference/algorithms.md sections
+    2.4, 4, 5): every float `qc.matmul` whose rhs is a constant 2-D weight
+    B[K, N] (read through reshapes and transposes) gets that weight replaced
+    by an integer constant with a per-group `!qc.uniform` type: groups of
+    `group-size` consecutive input channels (axis 0, `block = group-size`)
+    of one output channel share a scale and a zero point (`symmetric`: zero
+    point 0, signed codes `i4`/`i8`; otherwise unsigned `u4`/`u8` with a
+    zero point, AutoAWQ's quantizer). If K is not a multiple of the group
+    size the weight is quantized per output channel (one group of K). The
+    activations stay float; the lowering dequantizes the weight inside the
+    matmul loop (int4 codes stored two per byte).
+
+    Algorithms (`algo`):
+
+    - `rtn`: round to nearest, no calibration needed.
+    - `gptq`: GPTQ with the Hessian `H = 2/n X^T X` that calibration stores
+      on the `qc.observe` of the matmul's input (`qc.hessian`, a [K, K] f32
+      attribute): damping `damp * mean(diag H)`, Cholesky inverse, lazy
+      blocks of `block-size` rows, group parameters, optional `act-order`.
+    - `awq`: AWQ scale search (AutoAWQ duo scaling, exponent grid 0, 0.05,
+      ..., 0.95, plus plain RTN) with the output error evaluated exactly from
+      `qc.hessian`, `qc.mean_abs` ([K], mean |x| per input channel) for the
+      activation magnitudes, then the clip search (`awq-clip`). Matmuls that
+      read the same activation share one scale vector s. The weights become
+      `diag(s) B` and the activation `x * (1 / s)`: an explicit elementwise
+      multiply inserted after x, left to the CPU pipeline's elementwise
+      fusion (e.g. with the LayerNorm's affine step).
+
+    Scheme `fp8` (E4M3FN weights and activations, per-tensor amax scaling,
+    ModelOpt's FP8 default, algorithms.md section 2.5): for a matmul whose
+    input carries `#qc.stats`, the weight is stored as FP8 bytes with
+    `s_w = max|W| / 448` (decoded in the matmul loop), and the activation
+    goes through `qc.quantize` to FP8 with `s_x = max(|min|, |max|) / 448`
+    (saturating, round half to even, ONNX-exact) and `qc.dequantize` back:
+    on the CPU FP8 runs by conversion, products of the FP8 values
+    accumulated in f32. `algo` and the group options do not apply.
+
+    Scheme `w4a8`: int4 weights (symmetric, per output channel: axis 1,
+    `rtn` or `gptq`) and u8 activations (per tensor, asymmetric, from the
+    input's `#qc.stats` as `qc-quantize` computes them), so the matmul
+    accumulates integer products in i32 and rescales by `s_x * s_w[n]`.
+    Matmuls without statistics on their input stay float. Group-wise int4
+    weights would need a rescale per group inside the accumulation, which
+    the integer kernels do not do; int4 codes of this scheme are not packed
+    two per byte (the integer kernel reads one code per byte).
+
+    `mixed-precision` (w4a16): every group of matmuls sharing an input
+    starts at 4 bits; in order of decreasing sensitivity (the relative
+    output error of 4-bit RTN on the calibration data, computed from
+    `qc.hessian` as `sum_n d_n^T H d_n / sum_n w_n^T H w_n`) groups move to
+    8 bits while the quantized weights (codes plus group parameters) stay
+    within `max-size-ratio` of their f32 bytes. Every matmul gets a remark
+    with its choice and sensitivity (the report of the choice).
+
+    Matmuls named in `keep-float` (ONNX node names) stay float. GPTQ/AWQ
+    report an error on a matmul whose input has no calibration Hessian.
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", "\"w4a16\"",
+           "w4a16, w8a16, w4a8 or fp8">,
+    Option<"algo", "algo", "std::string", "\"rtn\"", "rtn, gptq or awq">,
+    Option<"groupSize", "group-size", "int64_t", "128",
+           "input channels per group (0: per output channel)">,
+    Option<"symmetric", "symmetric", "bool", "false",
+           "symmetric signed codes without zero point">,
+    Option<"actOrder", "act-order", "bool", "false",
+           "GPTQ: quantize input channels by decreasing H[j, j]">,
+    Option<"damp", "damp", "double", "0.01",
+           "GPTQ: damping as a fraction of the mean Hessian diagonal">,
+    Option<"blockSize", "block-size", "int64_t", "128",
+           "GPTQ: lazy-update block size">,
+    Option<"awqClip", "awq-clip", "bool", "true",
+           "AWQ: run the weight-clipping search">,
+    Option<"mixedPrecision", "mixed-precision", "bool", "false",
+           "w4a16: keep the most sensitive layers at 8 bits within "
+           "max-size-ratio (needs qc.hessian)">,
+    Option<"maxSizeRatio", "max-size-ratio", "double", "0.3",
+           "mixed precision: weight bytes over their f32 bytes">,
+    ListOption<"keepFloat", "keep-float", "std::string",
+               "ONNX node names whose matmuls stay float">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::qc::QCDialect"
+  ];
+}
+
 #endif // QC_QUANTIZATION_PASSES_TD

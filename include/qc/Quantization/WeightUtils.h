@@ -21,6 +21,11 @@ Value quantizeWeightPerChannel(OpBuilder &b, Location loc,
                                const ConstantWeight &weight, int64_t axis,
                                unsigned bits);
 
+/// Erases `value`'s defining op, then its producers, while they are
+/// trivially dead: the old weight chain (constant, reshape, transpose) a
+/// quantization pass replaced.
+void eraseDeadProducers(Value value);
+
 } // namespace mlir::qc
 
 #endif // QC_QUANTIZATION_WEIGHTUTILS_H

@@ -12,7 +12,9 @@
 //   float data x quantized weights (weight-only):
 //     acc[f]   = sum_k a * dequantize(w)                (dequantized in the
 //                                                        loop body, never
-//                                                        materialized)
+//                                                        materialized; 4-bit
+//                                                        constant weights
+//                                                        packed two per byte)
 //
 // The epilogue writes a float result, requantizes to a quantized result
 // (qc.quantize semantics), or keeps the raw i32 accumulator.
@@ -26,6 +28,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "qc/Support/QuantMath.h"
+#include "qc/Utils/ConstantWeights.h"
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -51,6 +56,71 @@ LogicalResult checkIntegerWeight(ConversionPatternRewriter &rewriter,
   return rewriter.notifyMatchFailure(
       op, "integer kernels need weights quantized per tensor or per output "
           "channel");
+}
+
+/// For a 2-D 4-bit weight that is a constant behind a qc.storage_cast: the
+/// constant [K, ceil(N / 2)] i8 holding its codes two per byte (column 2j in
+/// the low nibble of byte j, 2j+1 in the high nibble, the ONNX order of a
+/// row-major [K, N] tensor when N is even). Null otherwise.
+Value packInt4Weight(OpBuilder &b, Location loc, Value weight,
+                     UniformType type) {
+  if (!type || type.isFloat8() || type.getStorageWidth() != 4)
+    return {};
+  auto shaped = cast<RankedTensorType>(weight.getType());
+  if (shaped.getRank() != 2 || !shaped.hasStaticShape())
+    return {};
+  auto storageCast = weight.getDefiningOp<StorageCastOp>();
+  DenseElementsAttr codes;
+  if (!storageCast || !matchPattern(storageCast.getInput(), m_Constant(&codes)))
+    return {};
+  int64_t k = shaped.getDimSize(0), n = shaped.getDimSize(1);
+  int64_t half = (n + 1) / 2;
+  // Row by row, so that an odd N pads each row's last byte.
+  SmallVector<int8_t> values;
+  for (const APInt &v : codes.getValues<APInt>())
+    values.push_back(int8_t(v.getSExtValue()));
+  std::vector<uint8_t> bytes;
+  bytes.reserve(k * half);
+  for (int64_t row = 0; row < k; ++row) {
+    std::vector<uint8_t> packed = math::packInt4(std::vector<int8_t>(
+        values.begin() + row * n, values.begin() + (row + 1) * n));
+    bytes.insert(bytes.end(), packed.begin(), packed.end());
+  }
+  auto packedType = RankedTensorType::get({k, half}, b.getI8Type());
+  ElementsAttr attr = createConstantAttr(
+      packedType,
+      ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
+                     bytes.size()),
+      "int4_weight");
+  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
+}
+
+/// The 4-bit code (as i4) of output column `nDim` (a loop dimension) from
+/// its packed byte: `(byte >> 4 * (n % 2)) & 0xF`, sign-extended for signed
+/// storage.
+Value unpackInt4Code(OpBuilder &b, Location loc, Value byte, int64_t nDim,
+                     UniformType type) {
+  Type i8 = b.getI8Type();
+  Value n = linalg::IndexOp::create(b, loc, nDim);
+  Value odd = arith::IndexCastOp::create(
+      b, loc, i8,
+      arith::AndIOp::create(b, loc, n,
+                            arith::ConstantIndexOp::create(b, loc, 1)));
+  auto c8 = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, i8, b.getIntegerAttr(i8, v));
+  };
+  Value shift = arith::ShLIOp::create(b, loc, odd, c8(2)); // 0 or 4
+  Value code;
+  if (type.getIsSigned()) {
+    // Move the nibble to the top, then shift it back arithmetically.
+    Value up = arith::ShLIOp::create(
+        b, loc, byte, arith::SubIOp::create(b, loc, c8(4), shift));
+    code = arith::ShRSIOp::create(b, loc, up, c8(4));
+  } else {
+    code = arith::AndIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, byte, shift), c8(0xF));
+  }
+  return arith::TruncIOp::create(b, loc, type.getStorageMemoryType(), code);
 }
 
 } // namespace
@@ -189,9 +259,20 @@ struct QuantizedMatMulLowering : OpConversionPattern<MatMulOp> {
     Value zero = createScalarConstant(rewriter, loc, accElement, 0.0);
     Value init = createFilledTensor(rewriter, loc, accShape, zero);
 
+    // Weight-only 4-bit constant weights are stored two codes per byte
+    // (pairs of output columns, the even one in the low nibble) and
+    // unpacked in the loop body.
+    Value packedRhs;
+    if (!data)
+      packedRhs = packInt4Weight(rewriter, loc, op.getRhs(), weight);
+    SmallVector<AffineExpr> rhsLoadExprs(rhsExprs);
+    if (packedRhs) {
+      rhs = packedRhs;
+      rhsLoadExprs.back() = rhsLoadExprs.back().floorDiv(2);
+    }
     SmallVector<Value> inputs{lhs, rhs};
     SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, lhsExprs, ctx),
-                                AffineMap::get(numDims, 0, rhsExprs, ctx)};
+                                AffineMap::get(numDims, 0, rhsLoadExprs, ctx)};
     QuantParamAccess weightParams{weight};
     weightParams.addInputs(rewriter, loc, numDims, rhsExprs, inputs, maps);
     maps.push_back(AffineMap::get(numDims, 0, outExprs, ctx));
@@ -214,8 +295,11 @@ struct QuantizedMatMulLowering : OpConversionPattern<MatMulOp> {
                 result = arith::AddIOp::create(
                     b, l, args.back(), arith::MulIOp::create(b, l, x, y));
               } else {
+                Value code = args[1];
+                if (packedRhs)
+                  code = unpackInt4Code(b, l, code, nb + 1, weight);
                 Value y = buildDequantizeScalar(
-                    b, l, args[1], weightParams.getScale(b, l, args),
+                    b, l, code, weightParams.getScale(b, l, args),
                     weightParams.getZeroPoint(b, l, args), weight);
                 result = arith::AddFOp::create(
                     b, l, args.back(), arith::MulFOp::create(b, l, args[0], y));

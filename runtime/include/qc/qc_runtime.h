@@ -45,6 +45,18 @@
  *
  * where <dtype> is a qc_dtype_t value.
  *
+ * A model compiled for an NVIDIA GPU (qc-compile --target=cuda) takes and
+ * returns host buffers like any other (it copies inputs to the GPU, runs
+ * there and copies the outputs back) and also exports
+ *
+ *   int32_t qc_model_device_init(char *message, size_t size);
+ *   int32_t qc_model_device_status(char *message, size_t size);
+ *
+ * which qc_model_open() and qc_model_run() call: opening such a model where
+ * the CUDA driver or a suitable GPU is missing fails with QC_ERROR_DEVICE
+ * and the reason in qc_last_error(), and so does a run whose GPU work
+ * failed (device errors are sticky, as in CUDA).
+ *
  * Thread safety: a loaded model holds no mutable state. qc_model_run() may be
  * called on the same model from several threads at once, provided no two
  * concurrent calls share an output buffer. qc_model_open()/qc_model_close()
@@ -83,7 +95,8 @@ typedef enum qc_status {
   QC_ERROR_DTYPE = 6,            /**< element type differs from the model's */
   QC_ERROR_SHAPE = 7,            /**< rank or dimensions differ */
   QC_ERROR_SIZE = 8,             /**< buffer too small or overlapping */
-  QC_ERROR_OUT_OF_MEMORY = 9
+  QC_ERROR_OUT_OF_MEMORY = 9,
+  QC_ERROR_DEVICE = 10 /**< a GPU model's device is missing or failed */
 } qc_status_t;
 
 /**

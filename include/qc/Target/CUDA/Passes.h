@@ -1,0 +1,34 @@
+//===- Passes.h - qc NVIDIA GPU passes --------------------------*- C++ -*-===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_TARGET_CUDA_PASSES_H
+#define QC_TARGET_CUDA_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::qc {
+
+#define GEN_PASS_DECL
+#include "qc/Target/CUDA/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "qc/Target/CUDA/Passes.h.inc"
+
+} // namespace mlir::qc
+
+#endif // QC_TARGET_CUDA_PASSES_H

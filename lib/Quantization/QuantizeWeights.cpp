@@ -1,0 +1,505 @@
+//===- QuantizeWeights.cpp - Weight-only low-bit quantization -------------===//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// qc-quantize-weights: replaces the constant weights of float qc.matmul ops
+// by group-wise INT4/INT8 constants (RTN, GPTQ or AWQ; the numerics live in
+// LowBit.cpp). The matmul keeps its float activation operand and result, so
+// its lowering dequantizes the weight inside the loop.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Quantization/LowBit.h"
+#include "qc/Quantization/Passes.h"
+#include "qc/Quantization/WeightUtils.h"
+#include "qc/Support/QuantMath.h"
+#include "qc/Utils/ConstantWeights.h"
+#include "qc/Utils/Locations.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <cmath>
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_QUANTIZEWEIGHTSPASS
+#include "qc/Quantization/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+using namespace mlir::qc::lowbit;
+
+/// The values of a float attribute named `name` on a qc.observe of `value`
+/// with `size` elements; empty if there is none.
+static std::vector<double> findObservedVector(Value value, StringRef name,
+                                              int64_t size) {
+  for (Operation *user : value.getUsers())
+    if (auto observe = dyn_cast<ObserveOp>(user))
+      if (auto attr = observe->getAttrOfType<DenseFPElementsAttr>(name))
+        if (attr.getNumElements() == size) {
+          std::vector<double> result;
+          result.reserve(size);
+          for (const APFloat &v : attr.getValues<APFloat>())
+            result.push_back(v.convertToDouble());
+          return result;
+        }
+  return {};
+}
+
+namespace {
+
+/// A matmul to quantize and its constant weight [K, N].
+struct Member {
+  MatMulOp matmul;
+  ConstantWeight weight;
+  int64_t k = 0, n = 0;
+  /// Bits chosen for this weight (mixed precision may raise them).
+  unsigned bits = 4;
+};
+
+struct QuantizeWeightsPass
+    : public qc::impl::QuantizeWeightsPassBase<QuantizeWeightsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (scheme == "fp8")
+      return runFP8();
+    bool w4a8 = scheme == "w4a8";
+    unsigned bits;
+    if (scheme == "w4a16" || w4a8)
+      bits = 4;
+    else if (scheme == "w8a16")
+      bits = 8;
+    else {
+      func.emitError() << "qc-quantize-weights: unknown scheme '" << scheme
+                       << "' (expected w4a16, w8a16, w4a8 or fp8)";
+      return signalPassFailure();
+    }
+    if (algo != "rtn" && algo != "gptq" && algo != "awq") {
+      func.emitError() << "qc-quantize-weights: unknown algo '" << algo
+                       << "' (expected rtn, gptq or awq)";
+      return signalPassFailure();
+    }
+    if (groupSize < 0 || blockSize <= 0 || !(damp >= 0.0 && damp < 1.0)) {
+      func.emitError() << "qc-quantize-weights: group-size must be >= 0, "
+                          "block-size > 0 and damp in [0, 1)";
+      return signalPassFailure();
+    }
+    if (w4a8 && algo == "awq") {
+      func.emitError() << "qc-quantize-weights: scheme w4a8 supports algo "
+                          "rtn and gptq";
+      return signalPassFailure();
+    }
+    config.bits = bits;
+    // w4a8: the integer kernel rescales per output channel after the i32
+    // accumulation, so weights are symmetric per output channel.
+    config.groupSize = w4a8 ? 0 : int64_t(groupSize);
+    config.symmetric = w4a8 ? true : bool(symmetric);
+
+    llvm::StringSet<> keep;
+    for (const std::string &name : keepFloat)
+      keep.insert(name);
+
+    // The quantizable matmuls, grouped by the activation they read.
+    llvm::MapVector<Value, SmallVector<Member>> groups;
+    func.walk([&](MatMulOp matmul) {
+      if (keep.count(getONNXNodeName(matmul.getLoc()).value_or("")))
+        return;
+      auto lhsType = dyn_cast<RankedTensorType>(matmul.getLhs().getType());
+      auto rhsType = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
+      if (!lhsType || !rhsType || !lhsType.getElementType().isF32() ||
+          !rhsType.getElementType().isF32() || rhsType.getRank() != 2 ||
+          !lhsType.hasStaticShape() || !rhsType.hasStaticShape() ||
+          !cast<RankedTensorType>(matmul.getType()).getElementType().isF32())
+        return;
+      FailureOr<ConstantWeight> weight = readConstantWeight(matmul.getRhs());
+      if (failed(weight))
+        return;
+      // w4a8 quantizes the activation too: it needs its statistics.
+      if (w4a8 && !findStats(matmul.getLhs()))
+        return;
+      Member m{matmul, std::move(*weight), rhsType.getDimSize(0),
+               rhsType.getDimSize(1), bits};
+      groups[matmul.getLhs()].push_back(std::move(m));
+    });
+
+    if (mixedPrecision && failed(choosePrecision(groups)))
+      return signalPassFailure();
+    for (auto &[lhs, members] : groups) {
+      if (failed(quantizeGroup(lhs, members)))
+        return signalPassFailure();
+      if (w4a8)
+        quantizeActivation(lhs, members);
+    }
+  }
+
+  /// Mixed precision (w4a16 only): every group of matmuls sharing an input
+  /// starts at 4 bits; groups are raised to 8 bits in order of decreasing
+  /// sensitivity (the relative output error of 4-bit RTN on the calibration
+  /// data, `sum_n d_n^T H d_n / sum_n w_n^T H w_n` from the Hessian) while
+  /// the weights' size (codes and group parameters) stays within
+  /// `max-size-ratio` of their f32 size. Each matmul gets a remark with its
+  /// choice.
+  LogicalResult
+  choosePrecision(llvm::MapVector<Value, SmallVector<Member>> &groups) {
+    func::FuncOp func = getOperation();
+    if (scheme != "w4a16")
+      return func.emitError()
+             << "qc-quantize-weights: mixed-precision applies to w4a16";
+    if (!(maxSizeRatio > 0.0))
+      return func.emitError()
+             << "qc-quantize-weights: max-size-ratio must be positive";
+    struct Choice {
+      Value lhs;
+      double sensitivity = 0.0;
+      int64_t bytes4 = 0, bytes8 = 0;
+    };
+    SmallVector<Choice> choices;
+    int64_t total = 0, floatBytes = 0;
+    for (auto &[lhs, members] : groups) {
+      Choice choice{lhs};
+      int64_t k = members.front().k;
+      std::vector<double> hessian =
+          findObservedVector(lhs, kHessianAttrName, k * k);
+      if (hessian.empty())
+        return members.front().matmul.emitError()
+               << "mixed precision needs the calibration Hessian of this "
+                  "matmul's input; calibrate with --calib";
+      for (Member &m : members) {
+        QuantConfig c = configFor(m.k, 4);
+        std::vector<float> deq =
+            quantizeRTN(m.weight.values, m.k, m.n, c).dequantize();
+        std::vector<float> zero(m.k * m.n, 0.0f);
+        double err = quadraticError(m.weight.values, deq, m.k, m.n, hessian);
+        double ref = quadraticError(m.weight.values, zero, m.k, m.n, hessian);
+        choice.sensitivity =
+            std::max(choice.sensitivity, ref > 0.0 ? err / ref : 0.0);
+        int64_t params = (m.k / c.groupSize) * m.n * (c.symmetric ? 4 : 8);
+        choice.bytes4 += (m.k * m.n + 1) / 2 + params;
+        choice.bytes8 += m.k * m.n + params;
+        floatBytes += 4 * m.k * m.n;
+      }
+      total += choice.bytes4;
+      choices.push_back(choice);
+    }
+    double budget = maxSizeRatio * double(floatBytes);
+    if (double(total) > budget)
+      func.emitWarning() << "mixed precision: even all-4-bit weights take "
+                         << double(total) / double(floatBytes)
+                         << " of their f32 size, over max-size-ratio "
+                         << maxSizeRatio;
+    SmallVector<Choice *> order;
+    for (Choice &c : choices)
+      order.push_back(&c);
+    llvm::stable_sort(order, [](const Choice *a, const Choice *b) {
+      return a->sensitivity > b->sensitivity;
+    });
+    for (Choice *c : order) {
+      unsigned chosen = 4;
+      if (double(total + c->bytes8 - c->bytes4) <= budget) {
+        total += c->bytes8 - c->bytes4;
+        chosen = 8;
+      }
+      for (Member &m : groups[c->lhs]) {
+        m.bits = chosen;
+        m.matmul.emitRemark()
+            << "mixed precision: '"
+            << getONNXNodeName(m.matmul.getLoc()).value_or("matmul")
+            << "' gets " << chosen
+            << "-bit weights (relative output error of 4-bit RTN on the "
+               "calibration data: "
+            << c->sensitivity << ")";
+      }
+    }
+    return success();
+  }
+
+  /// The statistics of the first probe on `value` that has them.
+  static StatsAttr findStats(Value value) {
+    for (Operation *user : value.getUsers())
+      if (auto observe = dyn_cast<ObserveOp>(user))
+        if (observe.getStatsAttr())
+          return observe.getStatsAttr();
+    return {};
+  }
+
+  /// w4a8: the members read `lhs` quantized per tensor to u8 (asymmetric,
+  /// onnxruntime's scale/zero point from the calibrated [min, max]), so the
+  /// matmul accumulates (x - zp_x) * w in i32 and rescales by s_x * s_w[n].
+  void quantizeActivation(Value lhs, MutableArrayRef<Member> members) {
+    StatsAttr stats = findStats(lhs);
+    auto type = cast<RankedTensorType>(lhs.getType());
+    math::QuantParams params = math::computeScaleZeroPoint(
+        stats.getMin().convertToDouble(), stats.getMax().convertToDouble(), 0,
+        255, /*symmetric=*/false);
+    UniformType quant = UniformType::getInteger(
+        &getContext(), 8, /*isSigned=*/false, Float32Type::get(&getContext()),
+        params.scale, params.zeroPoint);
+    OpBuilder b(&getContext());
+    b.setInsertionPointAfterValue(lhs);
+    Value q = QuantizeOp::create(
+        b, lhs.getLoc(), RankedTensorType::get(type.getShape(), quant), lhs);
+    for (Member &m : members)
+      m.matmul->setOperand(0, q);
+  }
+
+  /// The effective configuration for K input channels.
+  QuantConfig configFor(int64_t k, unsigned bits) const {
+    QuantConfig c = config;
+    c.bits = bits;
+    if (c.groupSize == 0 || k % c.groupSize != 0)
+      c.groupSize = k; // per output channel
+    return c;
+  }
+
+  LogicalResult quantizeGroup(Value lhs, MutableArrayRef<Member> members) {
+    int64_t k = members.front().k;
+    QuantConfig c = configFor(k, members.front().bits);
+    if (algo == "rtn") {
+      for (Member &m : members)
+        replaceWeight(m, quantizeRTN(m.weight.values, m.k, m.n, c));
+      return success();
+    }
+    std::vector<double> hessian =
+        findObservedVector(lhs, kHessianAttrName, k * k);
+    if (hessian.empty())
+      return members.front().matmul.emitError()
+             << "--algo=" << algo
+             << " needs the calibration Hessian of this matmul's input (a "
+                "qc.observe with a ["
+             << k << ", " << k << "] '" << kHessianAttrName
+             << "' attribute); calibrate with --calib";
+    if (algo == "gptq") {
+      GPTQOptions options;
+      options.blockSize = blockSize;
+      options.percDamp = damp;
+      options.actOrder = actOrder;
+      for (Member &m : members) {
+        std::string error;
+        QuantizedWeight q =
+            quantizeGPTQ(m.weight.values, m.k, m.n, hessian, c, options, error);
+        if (!error.empty())
+          return m.matmul.emitError() << "GPTQ failed: " << error;
+        replaceWeight(m, q);
+      }
+      return success();
+    }
+    // AWQ: one scale vector for the whole group.
+    std::vector<double> meanAbs = findObservedVector(lhs, kMeanAbsAttrName, k);
+    if (meanAbs.empty())
+      return members.front().matmul.emitError()
+             << "--algo=awq needs the mean |x| per input channel of this "
+                "matmul's input ('"
+             << kMeanAbsAttrName << "' on its qc.observe); calibrate with "
+             << "--calib";
+    std::vector<std::vector<float>> weights;
+    SmallVector<int64_t> cols;
+    for (Member &m : members) {
+      weights.push_back(m.weight.values);
+      cols.push_back(m.n);
+    }
+    AWQOptions options;
+    options.clip = awqClip;
+    AWQResult result =
+        quantizeAWQ(weights, k, cols, meanAbs, hessian, c, options);
+    for (auto [m, q] : llvm::zip(members, result.weights))
+      replaceWeight(m, q);
+    if (llvm::any_of(result.scales, [](double s) { return s != 1.0; }))
+      insertInverseScale(lhs, members, result.scales);
+    return success();
+  }
+
+  /// Replaces `m`'s weight by the quantized constant `q`.
+  void replaceWeight(Member &m, const QuantizedWeight &q) {
+    MLIRContext *ctx = &getContext();
+    OpBuilder b(m.matmul);
+    Location loc = m.matmul.getLoc();
+    QuantConfig c = configFor(m.k, m.bits);
+    auto f32 = Float32Type::get(ctx);
+    auto i32 = IntegerType::get(ctx, 32);
+    int64_t groups = m.k / q.groupSize;
+    auto paramType = RankedTensorType::get({groups, m.n}, f32);
+    auto scales = DenseElementsAttr::get(paramType, ArrayRef<float>(q.scales));
+    auto zeroPoints =
+        DenseElementsAttr::get(RankedTensorType::get({groups, m.n}, i32),
+                               ArrayRef<int32_t>(q.zeroPoints));
+    auto storage = IntegerType::get(ctx, c.bits);
+    UniformType type;
+    if (scheme == "w4a8") {
+      // Per output channel (axis 1), as the integer kernels need.
+      SmallVector<double> channelScales(q.scales.begin(), q.scales.end());
+      type =
+          UniformType::getPerAxis(storage, /*isSigned=*/true, c.qmin(),
+                                  c.qmax(), f32, /*axis=*/1, channelScales, {});
+    } else {
+      type = UniformType::get(ctx, storage, c.symmetric, c.qmin(), c.qmax(),
+                              f32, /*axis=*/0, q.groupSize, scales, zeroPoints);
+    }
+    auto storageType = RankedTensorType::get({m.k, m.n}, storage);
+    ElementsAttr attr;
+    if (c.bits == 8) {
+      std::vector<int8_t> bytes(q.codes.begin(), q.codes.end());
+      attr = createConstantAttr(
+          storageType,
+          ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
+                         bytes.size()),
+          "weight_only");
+    } else {
+      SmallVector<APInt> values;
+      values.reserve(q.codes.size());
+      for (int32_t code : q.codes)
+        values.push_back(APInt(c.bits, uint64_t(int64_t(code)),
+                               /*isSigned=*/true, /*implicitTrunc=*/true));
+      attr = cast<ElementsAttr>(DenseElementsAttr::get(storageType, values));
+    }
+    Value constant = arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
+    Value quantized = StorageCastOp::create(
+        b, loc, RankedTensorType::get({m.k, m.n}, type), constant);
+    Value old = m.matmul.getRhs();
+    m.matmul->setOperand(1, quantized);
+    eraseDeadProducers(old);
+  }
+
+  /// Makes the members read `lhs * (1 / s)` (one multiply along the last
+  /// dimension, right after lhs).
+  void insertInverseScale(Value lhs, MutableArrayRef<Member> members,
+                          ArrayRef<double> scales) {
+    MLIRContext *ctx = &getContext();
+    auto type = cast<RankedTensorType>(lhs.getType());
+    int64_t rank = type.getRank();
+    SmallVector<float> inverse;
+    for (double s : scales)
+      inverse.push_back(float(1.0 / s));
+    std::string name =
+        getONNXNodeName(members.front().matmul.getLoc()).value_or("matmul");
+    Location loc =
+        NameLoc::get(StringAttr::get(ctx, name + "/awq_scale"), lhs.getLoc());
+    OpBuilder b(ctx);
+    b.setInsertionPointAfterValue(lhs);
+    auto factorType =
+        RankedTensorType::get({int64_t(inverse.size())}, Float32Type::get(ctx));
+    Value factors =
+        arith::ConstantOp::create(b, loc,
+                                  cast<TypedAttr>(DenseElementsAttr::get(
+                                      factorType, ArrayRef<float>(inverse))));
+    Value init =
+        tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+    SmallVector<AffineMap> maps = {
+        b.getMultiDimIdentityMap(rank),
+        AffineMap::get(rank, 0, b.getAffineDimExpr(rank - 1)),
+        b.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    auto multiply = linalg::GenericOp::create(
+        b, loc, TypeRange{type}, ValueRange{lhs, factors}, ValueRange{init},
+        maps, iterators, [](OpBuilder &nb, Location l, ValueRange args) {
+          Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
+          linalg::YieldOp::create(nb, l, product);
+        });
+    for (Member &m : members)
+      m.matmul->setOperand(0, multiply.getResult(0));
+  }
+
+  /// FP8 E4M3FN with per-tensor amax scales (`s = amax / 448`) for the
+  /// weight and, from its calibration statistics, the activation. The
+  /// weight is stored as FP8 bytes and decoded in the matmul loop; the
+  /// activation goes through qc.quantize (ONNX-exact saturating
+  /// conversion) and qc.dequantize, i.e. the product of the FP8 values
+  /// accumulated in f32.
+  void runFP8() {
+    MLIRContext *ctx = &getContext();
+    func::FuncOp func = getOperation();
+    llvm::StringSet<> keep;
+    for (const std::string &name : keepFloat)
+      keep.insert(name);
+    auto f32 = Float32Type::get(ctx);
+    auto e4m3 = Float8E4M3FNType::get(ctx);
+    double maxFinite = math::float8MaxFinite(math::Float8Kind::E4M3FN);
+    auto fp8Type = [&](double amax) {
+      double scale = amax > 0.0 && std::isfinite(amax)
+                         ? double(float(amax / maxFinite))
+                         : 1.0;
+      return UniformType::getPerTensor(e4m3, /*isSigned=*/true,
+                                       -int64_t(maxFinite), int64_t(maxFinite),
+                                       f32, scale, 0);
+    };
+    // One conversion per activation, shared by its matmuls.
+    DenseMap<Value, Value> converted;
+    SmallVector<MatMulOp> matmuls;
+    func.walk([&](MatMulOp matmul) { matmuls.push_back(matmul); });
+    for (MatMulOp matmul : matmuls) {
+      if (keep.count(getONNXNodeName(matmul.getLoc()).value_or("")))
+        continue;
+      Value lhs = matmul.getLhs();
+      auto lhsType = dyn_cast<RankedTensorType>(lhs.getType());
+      auto rhsType = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
+      if (!lhsType || !rhsType || !lhsType.getElementType().isF32() ||
+          !rhsType.getElementType().isF32() || rhsType.getRank() != 2 ||
+          !rhsType.hasStaticShape())
+        continue;
+      FailureOr<ConstantWeight> weight = readConstantWeight(matmul.getRhs());
+      if (failed(weight))
+        continue;
+      StatsAttr stats;
+      for (Operation *user : lhs.getUsers())
+        if (auto observe = dyn_cast<ObserveOp>(user))
+          if (observe.getStatsAttr())
+            stats = observe.getStatsAttr();
+      if (!stats)
+        continue;
+
+      OpBuilder b(matmul);
+      Location loc = matmul.getLoc();
+      double amaxW = 0.0;
+      for (float v : weight->values)
+        if (std::isfinite(v))
+          amaxW = std::max(amaxW, double(std::fabs(v)));
+      UniformType wType = fp8Type(amaxW);
+      float sw = float(wType.getScale());
+      std::vector<uint8_t> bytes;
+      bytes.reserve(weight->values.size());
+      for (float v : weight->values)
+        bytes.push_back(math::encodeFloat8(v / sw, math::Float8Kind::E4M3FN,
+                                           /*saturate=*/true));
+      auto storageType =
+          RankedTensorType::get(rhsType.getShape(), IntegerType::get(ctx, 8));
+      ElementsAttr attr = createConstantAttr(
+          storageType,
+          ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
+                         bytes.size()),
+          "fp8_weight");
+      Value constant = arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
+      Value newWeight = StorageCastOp::create(
+          b, loc, RankedTensorType::get(rhsType.getShape(), wType), constant);
+
+      Value &x8 = converted[lhs];
+      if (!x8) {
+        double lo = stats.getMin().convertToDouble();
+        double hi = stats.getMax().convertToDouble();
+        UniformType xType = fp8Type(std::max(std::fabs(lo), std::fabs(hi)));
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointAfterValue(lhs);
+        Value q = QuantizeOp::create(
+            b, lhs.getLoc(), RankedTensorType::get(lhsType.getShape(), xType),
+            lhs);
+        x8 = DequantizeOp::create(b, lhs.getLoc(), lhsType, q);
+      }
+      Value old = matmul.getRhs();
+      matmul->setOperand(0, x8);
+      matmul->setOperand(1, newWeight);
+      eraseDeadProducers(old);
+    }
+  }
+
+  QuantConfig config;
+};
+} // namespace

@@ -1,0 +1,181 @@
+// RUN: split-file %s %t
+// RUN: qc-opt %t/ok.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{group-size=2}))' | FileCheck %s
+// RUN: qc-opt %t/ok.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=w8a16 group-size=2 symmetric=true}))' | FileCheck %s --check-prefix=SYM8
+// RUN: qc-opt %t/ok.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{group-size=2 keep-float=fc2}))' | FileCheck %s --check-prefix=KEEP
+// RUN: qc-opt %t/ok.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{group-size=2}),convert-qc-to-linalg)' | FileCheck %s --check-prefix=LOWER
+// RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{algo=gptq group-size=2}))' | FileCheck %s --check-prefix=GPTQ
+// RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{algo=awq group-size=2}))' | FileCheck %s --check-prefix=AWQ
+// RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=fp8}))' | FileCheck %s --check-prefix=FP8
+// RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=w4a8}))' | FileCheck %s --check-prefix=W4A8
+// RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=w4a8},qc-strip-observers),convert-qc-to-linalg)' | FileCheck %s --check-prefix=W4A8-LOWER
+// RUN: qc-opt %t/mixed.mlir --pass-pipeline='builtin.module(func.func(qc-quantize-weights{group-size=0 mixed-precision=true max-size-ratio=0.7}))' 2>&1 | FileCheck %s --check-prefix=MIXED
+// RUN: qc-opt %t/errors.mlir -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(func.func(qc-quantize-weights{algo=gptq}))'
+// RUN: not qc-opt %t/ok.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=w3a16}))' 2>&1 | FileCheck %s --check-prefix=BADSCHEME
+// BADSCHEME: error: qc-quantize-weights: unknown scheme 'w3a16' (expected w4a16, w8a16, w4a8 or fp8)
+
+//--- ok.mlir
+// W [K=4, N=2], groups of 2 input channels, asymmetric u4 (range widened
+// to contain 0, s = (max - min) / 15, z = -rne(min / s)):
+//   group 0, column 0: {1, -1}     s = 2/15,   z = 7  (-1/s = -7.4999996)
+//                                  codes 14, 0
+//   group 0, column 1: {-0.5, 0.25} s = 0.05,  z = 10, codes 0, 15
+//   group 1, column 0: {0, 3}      s = 0.2,    z = 0,  codes 0, 15
+//   group 1, column 1: {2, 1}      s = 2/15,   z = 0,  codes 15, 7
+// i4 literals print signed: 14 -> -2, 15 -> -1.
+
+// CHECK-LABEL: func.func @rtn
+// CHECK: %[[C:.*]] = arith.constant dense<{{\[}}[-2, 0], [0, -1], [0, -1], [-1, 7]]> : tensor<4x2xi4>
+// CHECK: %[[W:.*]] = qc.storage_cast %[[C]] : tensor<4x2xi4> -> tensor<4x2x!qc.uniform<u4:f32:0, block = 2, scales = dense<{{\[}}[0.13333334, 5.000000e-02], [2.000000e-01, 0.13333334]]> : tensor<2x2xf32>, zero_points = dense<{{\[}}[7, 10], [0, 0]]> : tensor<2x2xi32>>>
+// CHECK: qc.matmul %{{.*}}, %[[W]] : (tensor<3x4xf32>, tensor<4x2x!qc.uniform<u4:f32:0, block = 2
+// CHECK-SAME: -> tensor<3x2xf32>
+// The float weight is gone.
+// CHECK-NOT: xf32>
+// CHECK: return
+
+// Symmetric int8: s = max|w| / 127 per group, codes in [-128, 127], no
+// zero points.
+// SYM8-LABEL: func.func @rtn
+// SYM8: arith.constant dense<{{\[}}[127, -127], [-127, 64], [0, 127], [127, 64]]> : tensor<4x2xi8>
+// SYM8: tensor<4x2x!qc.uniform<i8:f32:0, block = 2, scales = dense<{{\[}}[0.00787401571, 0.00393700786], [0.0236220472, 0.0157480314]]> : tensor<2x2xf32>>>
+
+// The lowering packs the codes two per byte along N (column 2j in the low
+// nibble): byte = code[2j+1] << 4 | code[2j], read as i8: 14, -16, -16, 127;
+// the loop body unpacks the nibble of its column and dequantizes it.
+// LOWER-DAG: #[[PACKED:.*]] = affine_map<(d0, d1, d2) -> (d2, d1 floordiv 2)>
+// LOWER-DAG: #[[PARAMS:.*]] = affine_map<(d0, d1, d2) -> (d2 floordiv 2, d1)>
+// LOWER-LABEL: func.func @rtn
+// LOWER: %[[BYTES:.*]] = arith.constant dense<{{\[}}[14], [-16], [-16], [127]]> : tensor<4x1xi8>
+// LOWER: linalg.generic {indexing_maps = [#{{.*}}, #[[PACKED]], #[[PARAMS]], #[[PARAMS]], #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[BYTES]], %{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<4x1xi8>, tensor<2x2xf32>, tensor<2x2xi32>)
+// LOWER: linalg.index 1
+// LOWER: arith.shrui
+// LOWER: arith.andi
+// LOWER: arith.trunci %{{.*}} : i8 to i4
+// LOWER: arith.extui %{{.*}} : i4 to i32
+// LOWER: arith.subi
+// LOWER: arith.mulf
+// LOWER: arith.mulf
+// LOWER: arith.addf
+func.func @rtn(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -0.5], [-1.0, 0.25], [0.0, 2.0], [3.0, 1.0]]> : tensor<4x2xf32>
+  %y = qc.matmul %x, %w : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// K = 3 is not a multiple of the group size: one group per output channel
+// (block = K). A weight read through a transpose is quantized too; keep-float
+// leaves fc2 alone; batched and activation x activation matmuls are skipped.
+// CHECK-LABEL: func.func @shapes
+// CHECK: qc.matmul %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3x2x!qc.uniform<u4:f32:0, block = 3,
+// The transposed weight [[1, -1], [2, -2], [3, 0.5]]: column 0 in [0, 3]
+// (s = 0.2, z = 0, codes 5, 10, 15), column 1 in [-2, 0.5] (s = 1/6,
+// z = 12, codes 6, 0, 15); i4 literals print signed.
+// CHECK: arith.constant dense<{{\[}}[5, 6], [-6, 0], [-1, -1]]> : tensor<3x2xi4>
+// CHECK: qc.matmul %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3x2x!qc.uniform<u4:f32:0, block = 3, scales = dense<{{\[}}[2.000000e-01, 0.166666672]]> : tensor<1x2xf32>, zero_points = dense<{{\[}}[0, 12]]>
+// CHECK: qc.matmul %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+// KEEP-LABEL: func.func @shapes
+// KEEP: qc.matmul %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3x2x!qc.uniform
+// KEEP: linalg.transpose
+// KEEP: qc.matmul %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+// KEEP: qc.matmul %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+func.func @shapes(%x: tensor<2x3xf32>, %a: tensor<3x2xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>) {
+  %w = arith.constant dense<[[1.0, -0.5], [-1.0, 0.25], [0.0, 2.0]]> : tensor<3x2xf32>
+  %y = qc.matmul %x, %w : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32> loc("fc1")
+  %wt = arith.constant dense<[[1.0, 2.0, 3.0], [-1.0, -2.0, 0.5]]> : tensor<2x3xf32>
+  %init = tensor.empty() : tensor<3x2xf32>
+  %t = linalg.transpose ins(%wt : tensor<2x3xf32>) outs(%init : tensor<3x2xf32>) permutation = [1, 0]
+  %z = qc.matmul %x, %t : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32> loc("fc2")
+  %v = qc.matmul %x, %a : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32> loc("attn")
+  return %y, %z, %v : tensor<2x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>
+}
+
+//--- calibrated.mlir
+// GPTQ with H = cI has no correlations to exploit: it is exactly RTN (the
+// codes and parameters of @rtn above).
+// GPTQ-LABEL: func.func @gptq_identity
+// GPTQ: arith.constant dense<{{\[}}[-2, 0], [0, -1], [0, -1], [-1, 7]]> : tensor<4x2xi4>
+// GPTQ: zero_points = dense<{{\[}}[7, 10], [0, 0]]>
+// FP8 (E4M3FN, per-tensor amax / 448): the activation's statistics give
+// s_x = 1 / 448; the weight's max |W| = 3 gives s_w = 3 / 448. W / s_w:
+// 1 -> 149.3 -> 144 (0x71 = 113), -0.5 -> -74.7 -> -72 (0xE9 = -23),
+// -1 -> -144 (0xF1 = -15), 3 -> 448 (0x7E = 126), 2 -> 298.7 -> 288
+// (0x79 = 121), 0.25 -> 37.3 -> 36 (0x61 = 97).
+// FP8-LABEL: func.func @gptq_identity
+// FP8-SAME: (%[[X:[^:]*]]: tensor<3x4xf32>)
+// FP8: %[[Q:.*]] = qc.quantize %[[X]] : tensor<3x4xf32> -> tensor<3x4x!qc.uniform<f8E4M3FN:f32, 0.002232143>>
+// FP8: %[[XD:.*]] = qc.dequantize %[[Q]]
+// FP8: %[[C:.*]] = arith.constant dense<{{\[}}[113, -23], [-15, 97], [0, 121], [126, 113]]> : tensor<4x2xi8>
+// FP8: %[[W:.*]] = qc.storage_cast %[[C]] : tensor<4x2xi8> -> tensor<4x2x!qc.uniform<f8E4M3FN:f32, 0.0066964286>>
+// FP8: qc.matmul %[[XD]], %[[W]]
+// w4a8: symmetric int4 weights per output channel (s = max|W[:, n]| / 7:
+// 3/7 and 2/7; codes rne(W / s)) and the activation quantized to u8 per
+// tensor over [-1, 1] (s = 2/255, zero point 128); the lowering
+// accumulates integer products in i32.
+// W4A8-LABEL: func.func @gptq_identity
+// W4A8: %[[Q:.*]] = qc.quantize %{{.*}} : tensor<3x4xf32> -> tensor<3x4x!qc.uniform<u8:f32, 0.007843138:128>>
+// W4A8: arith.constant dense<{{\[}}[2, -2], [-2, 1], [0, 7], [7, 3]]> : tensor<4x2xi4>
+// W4A8: qc.matmul %[[Q]], %{{.*}} : (tensor<3x4x!qc.uniform<u8:f32, 0.007843138:128>>, tensor<4x2x!qc.uniform<i4:f32:1, {0.42857143, 0.2857143}>>) -> tensor<3x2xf32>
+// W4A8-LOWER-LABEL: func.func @gptq_identity
+// W4A8-LOWER: ^bb0(%{{.*}}: i8, %{{.*}}: i4, %{{.*}}: f32, %{{.*}}: i32):
+// W4A8-LOWER: arith.extui %{{.*}} : i8 to i32
+// W4A8-LOWER: arith.extsi %{{.*}} : i4 to i32
+// W4A8-LOWER: arith.muli %{{.*}}, %{{.*}} : i32
+func.func @gptq_identity(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -0.5], [-1.0, 0.25], [0.0, 2.0], [3.0, 1.0]]> : tensor<4x2xf32>
+  qc.observe %x {name = "x", stats = #qc.stats<min = -1.0, max = 1.0, count = 4>, qc.hessian = dense<[[2.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0], [0.0, 0.0, 0.0, 2.0]]> : tensor<4x4xf32>, qc.mean_abs = dense<[1.0, 1.0, 1.0, 1.0]> : tensor<4xf32>} : tensor<3x4xf32>
+  %y = qc.matmul %x, %w : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// With AWQ, two matmuls that read the same activation share one scale
+// vector s: x * (1 / s) is computed once, right after x, and both read it.
+// The salient channel 0 (mean |x| 24, H[0, 0] = 1800) gets the largest s.
+// AWQ-LABEL: func.func @awq_shared
+// AWQ-SAME: (%[[X:[^:]*]]: tensor<3x4xf32>)
+// AWQ: %[[INV:.*]] = arith.constant dense<[0.3{{[0-9]*}}, {{[1-9]}}.{{[0-9]*}}, {{[1-9]}}.{{[0-9]*}}, {{[1-9]}}.{{[0-9]*}}]> : tensor<4xf32>
+// AWQ: %[[SX:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[INV]] : tensor<3x4xf32>, tensor<4xf32>)
+// AWQ: arith.mulf
+// AWQ: qc.matmul %[[SX]], %{{.*}} : (tensor<3x4xf32>, tensor<4x2x!qc.uniform<u4:f32:0, block = 2
+// AWQ: qc.matmul %[[SX]], %{{.*}} : (tensor<3x4xf32>, tensor<4x3x!qc.uniform<u4:f32:0, block = 2
+func.func @awq_shared(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x3xf32>) {
+  %w = arith.constant dense<[[0.1, -0.5], [-1.0, 0.25], [0.0, 2.0], [0.7, 0.01]]> : tensor<4x2xf32>
+  %v = arith.constant dense<[[0.3, -0.2, 0.1], [-0.4, 0.25, 1.0], [0.5, 0.2, -0.3], [0.01, 0.02, 0.9]]> : tensor<4x3xf32>
+  qc.observe %x {name = "x", stats = #qc.stats<min = -30.0, max = 30.0, count = 4>, qc.hessian = dense<[[1800.0, 1.0, 0.0, 0.0], [1.0, 2.0, 0.5, 0.0], [0.0, 0.5, 2.0, 0.0], [0.0, 0.0, 0.0, 0.5]]> : tensor<4x4xf32>, qc.mean_abs = dense<[24.0, 1.0, 1.0, 0.5]> : tensor<4xf32>} : tensor<3x4xf32>
+  %y = qc.matmul %x, %w : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  %z = qc.matmul %x, %v : (tensor<3x4xf32>, tensor<4x3xf32>) -> tensor<3x3xf32>
+  return %y, %z : tensor<3x2xf32>, tensor<3x3xf32>
+}
+
+//--- mixed.mlir
+// Mixed precision, per output channel (group-size=0): each weight is 32
+// bytes in f32; at 4 bits 4 bytes of codes + 16 of scales and zero points,
+// at 8 bits 8 + 16. Budget 0.7 * 64 = 44.8 bytes: all-4-bit takes 40, so
+// exactly one weight can move to 8 bits (44). fc2's weight is exactly
+// representable at 4 bits (both columns span [0, 7.5]: s = 0.5, z = 0, so
+// its sensitivity is 0); fc1's is not, and is the one raised.
+// MIXED-DAG: remark: loc("fc1"): mixed precision: 'fc1' gets 8-bit weights (relative output error of 4-bit RTN on the calibration data: {{[1-9]}}.{{[0-9]+}}e-{{[0-9]+}})
+// MIXED-DAG: remark: loc("fc2"): mixed precision: 'fc2' gets 4-bit weights (relative output error of 4-bit RTN on the calibration data: 0.000000e+00)
+// MIXED-LABEL: func.func @mixed
+// MIXED: qc.matmul %{{.*}}, %{{.*}} : (tensor<3x4xf32>, tensor<4x2x!qc.uniform<u8:f32:0, block = 4
+// MIXED: qc.matmul %{{.*}}, %{{.*}} : (tensor<3x4xf32>, tensor<4x2x!qc.uniform<u4:f32:0, block = 4
+func.func @mixed(%x: tensor<3x4xf32>, %z: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
+  %w = arith.constant dense<[[1.0, 0.01], [0.3, -0.02], [0.05, 0.5], [-0.7, 0.9]]> : tensor<4x2xf32>
+  %v = arith.constant dense<[[7.5, 1.0], [0.5, 7.5], [7.5, 2.0], [3.0, 0.0]]> : tensor<4x2xf32>
+  qc.observe %x {name = "x", stats = #qc.stats<min = -1.0, max = 1.0, count = 4>, qc.hessian = dense<[[2.0, 0.5, 0.0, 0.0], [0.5, 2.0, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0], [0.0, 0.0, 0.0, 2.0]]> : tensor<4x4xf32>, qc.mean_abs = dense<[1.0, 1.0, 1.0, 1.0]> : tensor<4xf32>} : tensor<3x4xf32>
+  qc.observe %z {name = "z", stats = #qc.stats<min = -1.0, max = 1.0, count = 4>, qc.hessian = dense<[[2.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0], [0.0, 0.0, 0.0, 2.0]]> : tensor<4x4xf32>, qc.mean_abs = dense<[1.0, 1.0, 1.0, 1.0]> : tensor<4xf32>} : tensor<3x4xf32>
+  %y = qc.matmul %x, %w : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32> loc("fc1")
+  %u = qc.matmul %z, %v : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32> loc("fc2")
+  return %y, %u : tensor<3x2xf32>, tensor<3x2xf32>
+}
+
+//--- errors.mlir
+func.func @no_hessian(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -0.5], [-1.0, 0.25], [0.0, 2.0], [3.0, 1.0]]> : tensor<4x2xf32>
+  qc.observe %x {name = "x", stats = #qc.stats<min = -1.0, max = 1.0, count = 4>} : tensor<3x4xf32>
+  // expected-error @+1 {{--algo=gptq needs the calibration Hessian of this matmul's input (a qc.observe with a [4, 4] 'qc.hessian' attribute); calibrate with --calib}}
+  %y = qc.matmul %x, %w : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
