@@ -42,7 +42,7 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  if (options.aot)
+  if (options.aot && options.planWorkspace)
     pm.addPass(createAOTPlanWorkspacePass({options.entry}));
   bufferization::buildBufferDeallocationPipeline(pm, {});
   pm.addPass(createConvertBufferizationToMemRefPass());

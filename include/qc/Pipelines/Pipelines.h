@@ -50,6 +50,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "uses every core (OpenMP; OMP_NUM_THREADS overrides), N "
                      "uses N"),
       llvm::cl::init(1)};
+  PassOptions::Option<bool> planWorkspace{
+      *this, "plan-workspace",
+      llvm::cl::desc("With aot: place intermediate buffers in one planned "
+                     "workspace (qc-aot-plan-workspace) instead of separate "
+                     "allocations"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> approximateMath{
       *this, "approximate-math",
       llvm::cl::desc("Compute erf, tanh and exp with inline polynomial "
