@@ -68,3 +68,27 @@ format-check:
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# Robustness (docs/robustness.md):
+#   make fuzz            builds the libFuzzer targets in FUZZ_BUILD_DIR
+#                        (default build-fuzz) and runs each for FUZZ_SECONDS
+#                        (default 600); `make check` fuzzes 60 s per target
+#   make check-sanitize  every test suite on an ASan+UBSan build in
+#                        SANITIZE_BUILD_DIR (default build-asan)
+FUZZ_SECONDS ?= 600
+FUZZ_BUILD_DIR ?= build-fuzz
+SANITIZE_BUILD_DIR ?= build-asan
+
+.PHONY: fuzz check-sanitize
+
+fuzz: deps
+	@$(MAKE) --no-print-directory configure BUILD_DIR=$(FUZZ_BUILD_DIR) \
+	  CMAKE_FLAGS="$(CMAKE_FLAGS) -DQC_ENABLE_FUZZERS=ON"
+	cmake -S . -B $(FUZZ_BUILD_DIR) -DQC_ENABLE_FUZZERS=ON >/dev/null
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target qc-compile qc-fuzzers
+	@utils/fetch-models.sh
+	cd $(FUZZ_BUILD_DIR) && QC_FUZZ_SECONDS=$(FUZZ_SECONDS) ctest -L fuzz \
+	  --timeout $$(( $(FUZZ_SECONDS) + 600 )) --output-on-failure -j $(JOBS)
+
+check-sanitize: deps
+	@utils/check-sanitize.sh $(SANITIZE_BUILD_DIR)

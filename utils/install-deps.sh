@@ -18,6 +18,7 @@ build_pkgs=(
   python3 python3-numpy python3-onnx
   python3-dev pybind11-dev python3-pytest
   zlib1g-dev
+  libclang-rt-22-dev # libFuzzer, ASan/UBSan runtimes (fuzz/, make check-sanitize)
   libomp-22-dev
   qemu-user libc6-dev-arm64-cross libgcc-12-dev-arm64-cross
 )

@@ -50,6 +50,28 @@ namespace mlir::qc::onnx_import {
 /// Largest tensor (in elements) the importer evaluates on the host.
 constexpr int64_t kMaxHostElements = 1 << 20;
 
+/// Largest tensor (in elements) the importer creates at all. Shapes come
+/// from the model file, where a few bytes can declare an exabyte tensor; at
+/// 2^40 elements every byte count still fits in an int64.
+constexpr int64_t kMaxTensorElements = int64_t(1) << 40;
+
+/// `a * b`, saturated at INT64_MAX (INT64_MIN if negative) instead of
+/// overflowing: dimensions come from untrusted files.
+inline int64_t saturatingMul(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r))
+    return (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
+  return r;
+}
+
+/// The product of `dims`, saturated like saturatingMul.
+inline int64_t saturatingProduct(ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n = saturatingMul(n, d);
+  return n;
+}
+
 /// A tensor whose contents are known at compile time. Integer and bool
 /// elements are held as int64, float elements as double.
 struct HostTensor {

@@ -15,7 +15,6 @@
 #include "onnx/defs/parser.h"
 #include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
-#include "onnx/shape_inference/implementation.h"
 #include "onnx/version_converter/convert.h"
 
 #include <climits>
@@ -102,24 +101,6 @@ bool mlir::qc::onnx_import::convertModelVersion(onnx::ModelProto &model,
     return false;
   } catch (...) {
     error = "unknown version converter failure";
-    return false;
-  }
-  return true;
-}
-
-bool mlir::qc::onnx_import::inferModelShapes(onnx::ModelProto &model,
-                                             std::string &error) {
-  try {
-    onnx::ShapeInferenceOptions options(/*check_type=*/false,
-                                        /*strict_mode=*/0,
-                                        /*data_prop=*/true);
-    onnx::shape_inference::InferShapes(
-        model, onnx::OpSchemaRegistry::Instance(), options);
-  } catch (const std::exception &e) {
-    error = e.what();
-    return false;
-  } catch (...) {
-    error = "unknown shape inference failure";
     return false;
   }
   return true;

@@ -39,10 +39,6 @@ bool checkModel(const onnx::ModelProto &model, const std::string &modelDir,
 bool convertModelVersion(onnx::ModelProto &model, int targetOpset,
                          std::string &error);
 
-/// Runs ONNX shape inference (with data propagation), filling value_info.
-/// Failure is not fatal for qc, which computes shapes itself.
-bool inferModelShapes(onnx::ModelProto &model, std::string &error);
-
 /// The highest default-domain opset libonnx knows.
 int maxKnownOpset();
 

@@ -57,9 +57,28 @@
  * and the reason in qc_last_error(), and so does a run whose GPU work
  * failed (device errors are sticky, as in CUDA).
  *
+ * Guarantees (tested by unittests/Runtime/model_guard_test.c on compiled
+ * models and by fuzz/runtime_fuzzer.cpp; see docs/robustness.md):
+ *
+ *  - qc_model_open() checks the ABI version and every field of the signature
+ *    (counts, lengths, dtypes, ranks, dimensions, byte counts without
+ *    overflow) before it returns a handle.
+ *  - qc_model_run() validates every tensor before the model runs: the count,
+ *    names (each once), dtypes, ranks, dimensions, non-NULL pointers, buffer
+ *    sizes, and that no output overlaps an input or another output. A call
+ *    that fails returns a status and a qc_last_error() message, has not run
+ *    the model and has written nothing to the caller's buffers.
+ *  - A model reads only the first element-count * qc_dtype_size() bytes of
+ *    each input buffer and writes only as many bytes of each output buffer,
+ *    whatever the input values (NaN, Inf, any integer; Gather indices out of
+ *    range are clamped). Buffers need only their element type's alignment.
+ *  - Input values are not checked: they are computed with as ONNX
+ *    specifies.
+ *
  * Thread safety: a loaded model holds no mutable state. qc_model_run() may be
  * called on the same model from several threads at once, provided no two
- * concurrent calls share an output buffer. qc_model_open()/qc_model_close()
+ * concurrent calls share an output buffer (inputs may be shared); each
+ * thread has its own qc_last_error(). qc_model_open()/qc_model_close()
  * of one handle must not race with uses of that handle.
  */
 

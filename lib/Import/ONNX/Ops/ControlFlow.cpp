@@ -30,10 +30,7 @@ static std::string describe(const ImportedValue &v) {
 }
 
 static int64_t numElements(ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
+  return saturatingProduct(shape);
 }
 
 /// Reads the single element of a bool tensor (shape [], [1], [1,1], ...) as

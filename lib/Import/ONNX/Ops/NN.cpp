@@ -34,10 +34,7 @@ using namespace mlir::qc;
 using namespace mlir::qc::onnx_import;
 
 static int64_t product(ArrayRef<int64_t> dims) {
-  int64_t n = 1;
-  for (int64_t d : dims)
-    n *= d;
-  return n;
+  return saturatingProduct(dims);
 }
 
 /// Python-style floor division (ConvTranspose's pads can be negative).

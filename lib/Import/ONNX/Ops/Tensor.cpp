@@ -34,10 +34,7 @@ static void setReshapedOutput(NodeContext &ctx, const ImportedValue &input,
 }
 
 static int64_t product(ArrayRef<int64_t> dims) {
-  int64_t n = 1;
-  for (int64_t d : dims)
-    n *= d;
-  return n;
+  return saturatingProduct(dims);
 }
 
 //===----------------------------------------------------------------------===//
@@ -155,7 +152,7 @@ static LogicalResult importReshape(NodeContext &ctx) {
     if (d < 0)
       return ctx.error("shape entry " + std::to_string(d) + " is invalid");
     shape.push_back(d);
-    known *= d;
+    known = saturatingMul(known, d);
   }
   int64_t total = product(x->shape);
   if (inferred >= 0) {
@@ -319,6 +316,47 @@ static LogicalResult importTranspose(NodeContext &ctx) {
   return success();
 }
 
+/// Concatenations of more than this many tensors become a tree of
+/// concatenations: a chain of n tensor.insert_slice ops makes one-shot
+/// bufferization super-linear (n = 100: 4.5 s, n = 200: 56 s), a tree of
+/// chains of at most 16 stays linear (n = 400: 0.4 s).
+static constexpr size_t kConcatFanIn = 16;
+
+/// Concatenates `parts` along `axis` into a tensor of `shape`.
+static Value buildConcat(OpBuilder &b, Location loc, ArrayRef<Value> parts,
+                         ArrayRef<int64_t> shape, int64_t axis, Type element) {
+  auto sizeOf = [&](Value v) {
+    return cast<RankedTensorType>(v.getType()).getDimSize(axis);
+  };
+  if (parts.size() > kConcatFanIn) {
+    size_t group = (parts.size() + kConcatFanIn - 1) / kConcatFanIn;
+    SmallVector<Value> groups;
+    for (size_t i = 0; i < parts.size(); i += group) {
+      ArrayRef<Value> sub = parts.slice(i, std::min(group, parts.size() - i));
+      SmallVector<int64_t> subShape(shape);
+      subShape[axis] = 0;
+      for (Value v : sub)
+        subShape[axis] += sizeOf(v);
+      groups.push_back(buildConcat(b, loc, sub, subShape, axis, element));
+    }
+    return buildConcat(b, loc, groups, shape, axis, element);
+  }
+  int64_t rank = shape.size();
+  Value result = createEmptyTensor(b, loc, shape, element);
+  int64_t offset = 0;
+  for (Value v : parts) {
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes, strides(rank, b.getIndexAttr(1));
+    offsets[axis] = b.getIndexAttr(offset);
+    for (int64_t d : cast<RankedTensorType>(v.getType()).getShape())
+      sizes.push_back(b.getIndexAttr(d));
+    result = tensor::InsertSliceOp::create(b, loc, v, result, offsets, sizes,
+                                           strides);
+    offset += sizeOf(v);
+  }
+  return result;
+}
+
 static LogicalResult importConcat(NodeContext &ctx) {
   if (!ctx.hasAttr("axis"))
     return ctx.error("the axis attribute is required");
@@ -332,6 +370,8 @@ static LogicalResult importConcat(NodeContext &ctx) {
   if (inputs.empty())
     return ctx.error("needs at least one input");
   int64_t rank = inputs[0].shape.size();
+  if (rank == 0)
+    return ctx.error("inputs must have rank >= 1");
   FailureOr<int64_t> axis = ctx.normalizeAxis(ctx.attrInt("axis", 0), rank);
   if (failed(axis))
     return failure();
@@ -367,26 +407,21 @@ static LogicalResult importConcat(NodeContext &ctx) {
     ctx.setHostOutput(0, std::move(out));
     return success();
   }
-  OpBuilder &b = ctx.builder();
   Type element = ctx.elementType(inputs[0].dtype);
   if (!element)
     return failure();
-  Value result = createEmptyTensor(b, ctx.loc(), shape, element);
-  int64_t offset = 0;
+  SmallVector<Value> parts;
   for (unsigned i = 0; i < inputs.size(); ++i) {
     if (inputs[i].shape[*axis] == 0)
       continue;
     Value v = ctx.inputValue(i);
-    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
-    SmallVector<OpFoldResult> sizes, strides(rank, b.getIndexAttr(1));
-    offsets[*axis] = b.getIndexAttr(offset);
-    for (int64_t d : inputs[i].shape)
-      sizes.push_back(b.getIndexAttr(d));
-    result = tensor::InsertSliceOp::create(b, ctx.loc(), v, result, offsets,
-                                           sizes, strides);
-    offset += inputs[i].shape[*axis];
+    if (!v)
+      return failure();
+    parts.push_back(v);
   }
-  ctx.setOutput(0, result, inputs[0].dtype);
+  ctx.setOutput(
+      0, buildConcat(ctx.builder(), ctx.loc(), parts, shape, *axis, element),
+      inputs[0].dtype);
   return success();
 }
 

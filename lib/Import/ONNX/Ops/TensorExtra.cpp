@@ -52,10 +52,7 @@ static constexpr int64_t kMaxTableEntries = int64_t(1) << 24;
 //===----------------------------------------------------------------------===//
 
 static int64_t product(ArrayRef<int64_t> dims) {
-  int64_t n = 1;
-  for (int64_t d : dims)
-    n *= d;
-  return n;
+  return saturatingProduct(dims);
 }
 
 static std::string str(int64_t v) { return std::to_string(v); }

@@ -48,6 +48,10 @@ enum {
 struct module {
   const unsigned char *image;
   size_t size;
+  /* The function handles cuModuleGetFunction returned (their names), freed
+   * with the module as in CUDA. */
+  char **functions;
+  size_t num_functions;
 };
 
 static const char *mode(void) {
@@ -162,7 +166,9 @@ CUresult cuModuleLoadData(void **handle, const void *image) {
   /* magic (4), version (2), header size (2), size of the rest (8) */
   memcpy(&header, bytes + 6, 2);
   memcpy(&body, bytes + 8, 8);
-  m = (struct module *)malloc(sizeof(*m));
+  m = (struct module *)calloc(1, sizeof(*m));
+  if (!m)
+    return ERROR_INVALID_VALUE;
   m->image = bytes;
   m->size = header + body;
   LOG("cuModuleLoadData fatbin of %zu bytes", m->size);
@@ -171,7 +177,12 @@ CUresult cuModuleLoadData(void **handle, const void *image) {
 }
 
 CUresult cuModuleUnload(void *handle) {
-  free(handle);
+  struct module *m = (struct module *)handle;
+  size_t i;
+  for (i = 0; i < m->num_functions; ++i)
+    free(m->functions[i]);
+  free(m->functions);
+  free(m);
   return OK;
 }
 
@@ -191,7 +202,16 @@ CUresult cuModuleGetFunction(void **function, void *handle, const char *name) {
     return ERROR_NOT_FOUND;
   }
   LOG("cuModuleGetFunction %s", name);
-  *function = strdup(name);
+  {
+    struct module *m = (struct module *)handle;
+    char **grown = (char **)realloc(m->functions, (m->num_functions + 1) *
+                                                      sizeof(*m->functions));
+    if (!grown)
+      return ERROR_INVALID_VALUE;
+    m->functions = grown;
+    m->functions[m->num_functions] = strdup(name);
+    *function = m->functions[m->num_functions++];
+  }
   return OK;
 }
 
