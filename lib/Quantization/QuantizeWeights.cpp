@@ -374,8 +374,6 @@ struct QuantizeWeightsPass
   void insertInverseScale(Value lhs, MutableArrayRef<Member> members,
                           ArrayRef<double> scales) {
     MLIRContext *ctx = &getContext();
-    auto type = cast<RankedTensorType>(lhs.getType());
-    int64_t rank = type.getRank();
     SmallVector<float> inverse;
     for (double s : scales)
       inverse.push_back(float(1.0 / s));
@@ -385,28 +383,9 @@ struct QuantizeWeightsPass
         NameLoc::get(StringAttr::get(ctx, name + "/awq_scale"), lhs.getLoc());
     OpBuilder b(ctx);
     b.setInsertionPointAfterValue(lhs);
-    auto factorType =
-        RankedTensorType::get({int64_t(inverse.size())}, Float32Type::get(ctx));
-    Value factors =
-        arith::ConstantOp::create(b, loc,
-                                  cast<TypedAttr>(DenseElementsAttr::get(
-                                      factorType, ArrayRef<float>(inverse))));
-    Value init =
-        tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
-    SmallVector<AffineMap> maps = {
-        b.getMultiDimIdentityMap(rank),
-        AffineMap::get(rank, 0, b.getAffineDimExpr(rank - 1)),
-        b.getMultiDimIdentityMap(rank)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    auto multiply = linalg::GenericOp::create(
-        b, loc, TypeRange{type}, ValueRange{lhs, factors}, ValueRange{init},
-        maps, iterators, [](OpBuilder &nb, Location l, ValueRange args) {
-          Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
-          linalg::YieldOp::create(nb, l, product);
-        });
+    Value scaled = scaleLastDimension(b, loc, lhs, inverse);
     for (Member &m : members)
-      m.matmul->setOperand(0, multiply.getResult(0));
+      m.matmul->setOperand(0, scaled);
   }
 
   /// FP8 E4M3FN with per-tensor amax scales (`s = amax / 448`) for the

@@ -180,28 +180,12 @@ struct SmoothQuantPass : public qc::impl::SmoothQuantPassBase<SmoothQuantPass> {
 
     // The activation: lhs * (1 / s) along the last dimension, one multiply
     // shared by the group, right after lhs so the observe can follow it.
-    auto type = cast<RankedTensorType>(lhs.getType());
-    int64_t rank = type.getRank();
     Location loc = NameLoc::get(
         StringAttr::get(ctx, observe.getName() + "/smoothquant"), lhs.getLoc());
     b.setInsertionPointAfterValue(lhs);
-    Value factors =
-        arith::ConstantOp::create(b, loc, getF32Vector(ctx, inverse));
-    Value init =
-        tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
-    SmallVector<AffineMap> maps = {
-        b.getMultiDimIdentityMap(rank),
-        AffineMap::get(rank, 0, b.getAffineDimExpr(rank - 1)),
-        b.getMultiDimIdentityMap(rank)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    auto multiply = linalg::GenericOp::create(
-        b, loc, TypeRange{type}, ValueRange{lhs, factors}, ValueRange{init},
-        maps, iterators, [](OpBuilder &nb, Location l, ValueRange args) {
-          Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
-          linalg::YieldOp::create(nb, l, product);
-        });
-    Value scaled = multiply.getResult(0);
+    SmallVector<float> inverseF(inverse.begin(), inverse.end());
+    Value scaled = scaleLastDimension(b, loc, lhs, inverseF);
+    Operation *multiply = scaled.getDefiningOp();
     for (Member &m : members)
       m.matmul->setOperand(0, scaled);
 
@@ -222,7 +206,7 @@ struct SmoothQuantPass : public qc::impl::SmoothQuantPassBase<SmoothQuantPass> {
     // Other users (a residual add, an attention matmul) still read lhs and
     // keep its probe; otherwise the probe moves to the scaled value.
     bool lhsStillUsed = llvm::any_of(lhs.getUsers(), [&](Operation *user) {
-      return !isa<ObserveOp>(user) && user != multiply.getOperation();
+      return !isa<ObserveOp>(user) && user != multiply;
     });
     if (lhsStillUsed) {
       b.setInsertionPointAfter(multiply);

@@ -87,3 +87,28 @@ void mlir::qc::eraseDeadProducers(Value value) {
         worklist.insert(def);
   }
 }
+
+Value mlir::qc::scaleLastDimension(OpBuilder &b, Location loc, Value x,
+                                   ArrayRef<float> factors) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  auto factorType = RankedTensorType::get({int64_t(factors.size())},
+                                          Float32Type::get(b.getContext()));
+  Value factorValues = arith::ConstantOp::create(
+      b, loc, cast<TypedAttr>(DenseElementsAttr::get(factorType, factors)));
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<AffineMap> maps = {
+      b.getMultiDimIdentityMap(rank),
+      AffineMap::get(rank, 0, b.getAffineDimExpr(rank - 1)),
+      b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto multiply = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, ValueRange{x, factorValues}, ValueRange{init},
+      maps, iterators, [](OpBuilder &nb, Location l, ValueRange args) {
+        Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
+        linalg::YieldOp::create(nb, l, product);
+      });
+  return multiply.getResult(0);
+}

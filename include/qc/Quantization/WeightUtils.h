@@ -21,6 +21,12 @@ Value quantizeWeightPerChannel(OpBuilder &b, Location loc,
                                const ConstantWeight &weight, int64_t axis,
                                unsigned bits);
 
+/// `x * factors` with `factors` broadcast along x's last dimension (one
+/// factor per channel, f32): the elementwise multiply that SmoothQuant and
+/// AWQ insert after an activation, built at the current insertion point.
+Value scaleLastDimension(OpBuilder &b, Location loc, Value x,
+                         ArrayRef<float> factors);
+
 /// Erases `value`'s defining op, then its producers, while they are
 /// trivially dead: the old weight chain (constant, reshape, transpose) a
 /// quantization pass replaced.
