@@ -126,45 +126,6 @@ static LogicalResult importGemm(NodeContext &ctx) {
   return success();
 }
 
-/// Explicit begin/end pads for `auto_pad` (SAME_UPPER/SAME_LOWER/VALID) or
-/// the `pads` attribute. `kernel` holds the dilated-out kernel extents.
-static FailureOr<SmallVector<int64_t>>
-computeConvPads(NodeContext &ctx, ArrayRef<int64_t> spatialIn,
-                ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
-                ArrayRef<int64_t> dilations) {
-  int64_t n = spatialIn.size();
-  std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
-  SmallVector<int64_t> pads(2 * n, 0);
-  if (autoPad == "NOTSET") {
-    SmallVector<int64_t> given = ctx.attrInts("pads");
-    if (!given.empty()) {
-      if (int64_t(given.size()) != 2 * n) {
-        ctx.emitError() << "pads has " << given.size() << " values, expected "
-                        << 2 * n;
-        return failure();
-      }
-      pads.assign(given.begin(), given.end());
-    }
-    return pads;
-  }
-  if (autoPad == "VALID")
-    return pads;
-  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER") {
-    ctx.emitError() << "auto_pad '" << autoPad << "' is not supported";
-    return failure();
-  }
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t out = (spatialIn[i] + strides[i] - 1) / strides[i];
-    int64_t extent = (kernel[i] - 1) * dilations[i] + 1;
-    int64_t total =
-        std::max<int64_t>(0, (out - 1) * strides[i] + extent - spatialIn[i]);
-    int64_t small = total / 2, large = total - small;
-    pads[i] = autoPad == "SAME_UPPER" ? small : large;
-    pads[i + n] = autoPad == "SAME_UPPER" ? large : small;
-  }
-  return pads;
-}
-
 static LogicalResult importConv(NodeContext &ctx) {
   FailureOr<ONNXDType> dtype = requireFloatInputs(ctx, {0, 1, 2});
   if (failed(dtype))

@@ -58,6 +58,15 @@ FailureOr<std::optional<SmallVector<int64_t>>>
 getIntsFromInputOrAttr(NodeContext &ctx, unsigned inputIndex,
                        StringRef attrName, StringRef what);
 
+/// Explicit begin/end pads of a Conv/Pool-style node from `auto_pad`
+/// (SAME_UPPER, SAME_LOWER, VALID) or the `pads` attribute, as ONNX Conv
+/// defines them; `kernel` holds the kernel extents before dilation.
+FailureOr<SmallVector<int64_t>> computeConvPads(NodeContext &ctx,
+                                                ArrayRef<int64_t> spatialIn,
+                                                ArrayRef<int64_t> kernel,
+                                                ArrayRef<int64_t> strides,
+                                                ArrayRef<int64_t> dilations);
+
 } // namespace mlir::qc::onnx_import
 
 #endif // QC_LIB_IMPORT_ONNX_OPS_OPHELPERS_H

@@ -707,6 +707,46 @@ FailureOr<std::pair<Value, Storage>> readQuantizedInput(NodeContext &ctx,
   return std::make_pair(value, *s);
 }
 
+/// The two quantized operands (inputs 0 and 3) and the output storage (from
+/// input 7, y_zero_point) of QLinearMatMul and QLinearConv.
+struct QLinearStorages {
+  std::pair<Value, Storage> lhs, rhs;
+  Storage y;
+};
+
+FailureOr<QLinearStorages>
+readQLinearStorages(NodeContext &ctx, StringRef lhsName, StringRef rhsName) {
+  FailureOr<std::pair<Value, Storage>> lhs =
+      readQuantizedInput(ctx, 0, lhsName, /*allowInt32=*/false);
+  if (failed(lhs))
+    return failure();
+  FailureOr<std::pair<Value, Storage>> rhs =
+      readQuantizedInput(ctx, 3, rhsName, /*allowInt32=*/false);
+  if (failed(rhs))
+    return failure();
+  FailureOr<ImportedValue> yZp = ctx.input(7);
+  if (failed(yZp))
+    return failure();
+  FailureOr<Storage> y =
+      requireStorage(ctx, yZp->dtype, "y_zero_point", /*allowInt32=*/false);
+  if (failed(y))
+    return failure();
+  return QLinearStorages{*lhs, *rhs, *y};
+}
+
+/// QLinear scales must share one float type.
+LogicalResult checkSameScaleType(NodeContext &ctx, StringRef lhsName,
+                                 const QuantParams &lhs, StringRef rhsName,
+                                 const QuantParams &rhs, const QuantParams &y) {
+  if (lhs.expressed == rhs.expressed && lhs.expressed == y.expressed)
+    return success();
+  return ctx.error(lhsName + "_scale, " + rhsName +
+                   "_scale and y_scale must have one float type, got " +
+                   getDTypeName(lhs.expressed) + ", " +
+                   getDTypeName(rhs.expressed) + " and " +
+                   getDTypeName(y.expressed));
+}
+
 /// Attributes only later opsets define, which qc does not support.
 LogicalResult checkUnsupportedAttrs(NodeContext &ctx) {
   if (ctx.attrInt("block_size", 0) != 0)
@@ -993,21 +1033,11 @@ LogicalResult emitQuantizedMatMul(NodeContext &ctx, IntOperand a, IntOperand b,
 }
 
 LogicalResult importQLinearMatMul(NodeContext &ctx) {
-  FailureOr<std::pair<Value, Storage>> a =
-      readQuantizedInput(ctx, 0, "a", /*allowInt32=*/false);
-  if (failed(a))
+  FailureOr<QLinearStorages> st = readQLinearStorages(ctx, "a", "b");
+  if (failed(st))
     return failure();
-  FailureOr<std::pair<Value, Storage>> b =
-      readQuantizedInput(ctx, 3, "b", /*allowInt32=*/false);
-  if (failed(b))
-    return failure();
-  FailureOr<ImportedValue> yZp = ctx.input(7);
-  if (failed(yZp))
-    return failure();
-  FailureOr<Storage> yStorage =
-      requireStorage(ctx, yZp->dtype, "y_zero_point", /*allowInt32=*/false);
-  if (failed(yStorage))
-    return failure();
+  const std::pair<Value, Storage> *a = &st->lhs, *b = &st->rhs;
+  const Storage *yStorage = &st->y;
   ArrayRef<int64_t> aShape = cast<ShapedType>(a->first.getType()).getShape();
   ArrayRef<int64_t> bShape = cast<ShapedType>(b->first.getType()).getShape();
   int64_t aRank = aShape.size(), bRank = bShape.size();
@@ -1027,12 +1057,8 @@ LogicalResult importQLinearMatMul(NodeContext &ctx) {
       ctx, 6, 7, *yStorage, {}, std::nullopt, "", "y_scale", "y_zero_point");
   if (failed(yp))
     return failure();
-  if (ap->expressed != bp->expressed || ap->expressed != yp->expressed)
-    return ctx.error("a_scale, b_scale and y_scale must have one float type, "
-                     "got " +
-                     getDTypeName(ap->expressed) + ", " +
-                     getDTypeName(bp->expressed) + " and " +
-                     getDTypeName(yp->expressed));
+  if (failed(checkSameScaleType(ctx, "a", *ap, "b", *bp, *yp)))
+    return failure();
   return emitQuantizedMatMul(ctx, IntOperand{a->first, *ap},
                              IntOperand{b->first, *bp}, &*yp);
 }
@@ -1072,45 +1098,6 @@ LogicalResult importMatMulInteger(NodeContext &ctx) {
 //===----------------------------------------------------------------------===//
 // QLinearConv / ConvInteger
 //===----------------------------------------------------------------------===//
-
-/// Explicit pads from `auto_pad` or `pads`, as ONNX Conv defines them.
-FailureOr<SmallVector<int64_t>> computeConvPads(NodeContext &ctx,
-                                                ArrayRef<int64_t> spatialIn,
-                                                ArrayRef<int64_t> kernel,
-                                                ArrayRef<int64_t> strides,
-                                                ArrayRef<int64_t> dilations) {
-  int64_t n = spatialIn.size();
-  std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
-  SmallVector<int64_t> pads(2 * n, 0);
-  if (autoPad == "NOTSET") {
-    SmallVector<int64_t> given = ctx.attrInts("pads");
-    if (!given.empty()) {
-      if (int64_t(given.size()) != 2 * n) {
-        ctx.emitError() << "pads has " << given.size() << " values, expected "
-                        << 2 * n;
-        return failure();
-      }
-      pads.assign(given.begin(), given.end());
-    }
-    return pads;
-  }
-  if (autoPad == "VALID")
-    return pads;
-  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER") {
-    ctx.emitError() << "auto_pad '" << autoPad << "' is not supported";
-    return failure();
-  }
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t out = (spatialIn[i] + strides[i] - 1) / strides[i];
-    int64_t extent = (kernel[i] - 1) * dilations[i] + 1;
-    int64_t total =
-        std::max<int64_t>(0, (out - 1) * strides[i] + extent - spatialIn[i]);
-    int64_t small = total / 2, large = total - small;
-    pads[i] = autoPad == "SAME_UPPER" ? small : large;
-    pads[i + n] = autoPad == "SAME_UPPER" ? large : small;
-  }
-  return pads;
-}
 
 FailureOr<ConvGeometry> getConvGeometry(NodeContext &ctx,
                                         ArrayRef<int64_t> xShape,
@@ -1229,21 +1216,11 @@ LogicalResult emitQuantizedConv(NodeContext &ctx, const IntOperand &x,
 }
 
 LogicalResult importQLinearConv(NodeContext &ctx) {
-  FailureOr<std::pair<Value, Storage>> x =
-      readQuantizedInput(ctx, 0, "x", /*allowInt32=*/false);
-  if (failed(x))
+  FailureOr<QLinearStorages> st = readQLinearStorages(ctx, "x", "w");
+  if (failed(st))
     return failure();
-  FailureOr<std::pair<Value, Storage>> w =
-      readQuantizedInput(ctx, 3, "w", /*allowInt32=*/false);
-  if (failed(w))
-    return failure();
-  FailureOr<ImportedValue> yZp = ctx.input(7);
-  if (failed(yZp))
-    return failure();
-  FailureOr<Storage> yStorage =
-      requireStorage(ctx, yZp->dtype, "y_zero_point", /*allowInt32=*/false);
-  if (failed(yStorage))
-    return failure();
+  const std::pair<Value, Storage> *x = &st->lhs, *w = &st->rhs;
+  const Storage *yStorage = &st->y;
   ArrayRef<int64_t> xShape = cast<ShapedType>(x->first.getType()).getShape();
   ArrayRef<int64_t> wShape = cast<ShapedType>(w->first.getType()).getShape();
   FailureOr<ConvGeometry> g = getConvGeometry(ctx, xShape, wShape);
@@ -1264,12 +1241,8 @@ LogicalResult importQLinearConv(NodeContext &ctx) {
                       "y_scale", "y_zero_point");
   if (failed(yp))
     return failure();
-  if (xp->expressed != wp->expressed || xp->expressed != yp->expressed)
-    return ctx.error("x_scale, w_scale and y_scale must have one float type, "
-                     "got " +
-                     getDTypeName(xp->expressed) + ", " +
-                     getDTypeName(wp->expressed) + " and " +
-                     getDTypeName(yp->expressed));
+  if (failed(checkSameScaleType(ctx, "x", *xp, "w", *wp, *yp)))
+    return failure();
   Value bias;
   if (ctx.hasInput(8)) {
     FailureOr<ImportedValue> bv = ctx.input(8);
