@@ -759,22 +759,8 @@ LogicalResult mlir::qc::emitSharedObject(ModuleOp module,
   buildCPUPipeline(pm, pipeline);
   if (failed(pm.run(module)))
     return failure();
-  SmallString<0> objectBytes;
-  llvm::raw_svector_ostream objectStream(objectBytes);
-  if (failed(emitObject(module, *target, objectStream)))
+  if (failed(emitSharedObject(module, *target, output)))
     return failure();
-  SmallString<128> objectPath;
-  int fd;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("qc-model", "o", fd, objectPath))
-    return emitError(loc) << "cannot create a temporary file: " << ec.message();
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << objectBytes;
-  }
-  llvm::FileRemover removeObject(objectPath);
-  if (failed(linkSharedObject(objectPath, output, *target, error)))
-    return emitError(loc) << error;
   if (!header.empty()) {
     auto file = openOutputFile(header, &error);
     if (!file)

@@ -17,6 +17,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
@@ -119,6 +120,10 @@ LogicalResult mlir::qc::emitObject(ModuleOp module, const TargetSpec &target,
     return module.emitError()
            << "no LLVM target for " << target.triple << ": " << error;
   llvm::TargetOptions options;
+  // Global constructors (e.g. a GPU model registering its kernels) must go
+  // to .init_array: ld.lld -shared links no crtbegin.o, so nothing would run
+  // the legacy .ctors section.
+  options.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(t->createTargetMachine(
       triple, target.cpu, target.features, options, llvm::Reloc::PIC_,
       std::nullopt,
@@ -151,7 +156,8 @@ LogicalResult mlir::qc::emitObject(ModuleOp module, const TargetSpec &target,
 LogicalResult mlir::qc::linkSharedObject(StringRef objectPath,
                                          StringRef outputPath,
                                          const TargetSpec &target,
-                                         std::string &error) {
+                                         std::string &error,
+                                         ArrayRef<std::string> extraInputs) {
   std::string lld = QC_LLD_PATH;
   if (const char *env = std::getenv("QC_LLD"))
     lld = env;
@@ -167,6 +173,7 @@ LogicalResult mlir::qc::linkSharedObject(StringRef objectPath,
   SmallVector<std::string> args{
       lld,           "-shared", "--gc-sections",  "-z",
       "noexecstack", "-o",      outputPath.str(), objectPath.str()};
+  args.append(extraInputs.begin(), extraInputs.end());
   // Record libm and libc as dependencies so that any process can load the
   // model, and insist that every symbol resolves now rather than when a user
   // loads it. That needs the target's C library: the host's, or a Debian
@@ -219,5 +226,35 @@ LogicalResult mlir::qc::linkSharedObject(StringRef objectPath,
             (message.empty() ? "" : ": " + message);
     return failure();
   }
+  return success();
+}
+
+LogicalResult mlir::qc::emitSharedObject(ModuleOp module,
+                                         const TargetSpec &target,
+                                         StringRef outputPath,
+                                         ArrayRef<std::string> extraInputs) {
+  Location loc = module.getLoc();
+  SmallString<0> objectBytes;
+  llvm::raw_svector_ostream objectStream(objectBytes);
+  if (failed(emitObject(module, target, objectStream)))
+    return failure();
+  SmallString<128> objectPath;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("qc-model", "o", fd, objectPath))
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
+  llvm::FileRemover removeObject(objectPath);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << objectBytes;
+    os.close();
+    if (os.has_error())
+      return emitError(loc)
+             << "cannot write " << objectPath << ": " << os.error().message();
+  }
+  std::string error;
+  if (failed(
+          linkSharedObject(objectPath, outputPath, target, error, extraInputs)))
+    return emitError(loc) << error;
   return success();
 }

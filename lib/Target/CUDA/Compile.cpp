@@ -12,15 +12,9 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "mlir/Target/LLVMIR/Export.h"
-#include "llvm/IR/LLVMContext.h"
-#include "llvm/IR/LegacyPassManager.h"
-#include "llvm/IR/Module.h"
-#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -28,16 +22,12 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
-#include "llvm/Target/TargetMachine.h"
 
 using namespace mlir;
 using namespace mlir::qc;
 
 #ifndef QC_CUDA_SUPPORT_LIB
 #define QC_CUDA_SUPPORT_LIB ""
-#endif
-#ifndef QC_LLD_PATH
-#define QC_LLD_PATH "/usr/lib/llvm-22/bin/ld.lld"
 #endif
 
 LogicalResult
@@ -180,50 +170,6 @@ FailureOr<std::string> findSupportLibrary(std::string &error) {
   return failure();
 }
 
-/// Compiles the host code of a lowered GPU model to an object for `host`.
-/// Unlike emitObject (qc/Target/AOT/Codegen.h), global constructors go to
-/// .init_array: the GPU modules register themselves with the runtime from a
-/// constructor, and neither the dynamic loader nor ld.lld -shared (without
-/// crtbegin.o) runs the legacy .ctors.
-LogicalResult emitHostObject(ModuleOp module, const TargetSpec &host,
-                             SmallVectorImpl<char> &bytes) {
-  Location loc = module.getLoc();
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(module, llvmContext, "qc_model");
-  if (!llvmModule)
-    return emitError(loc) << "translating the host code to LLVM IR failed";
-  std::string error;
-  llvm::Triple triple(host.triple);
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return emitError(loc) << "no LLVM target for " << host.triple << ": "
-                          << error;
-  llvm::TargetOptions targetOptions;
-  targetOptions.UseInitArray = true;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, host.cpu, host.features, targetOptions, llvm::Reloc::PIC_,
-      std::nullopt, llvm::CodeGenOptLevel::Default));
-  if (!machine)
-    return emitError(loc) << "cannot create a target machine for "
-                          << host.triple;
-  llvmModule->setDataLayout(machine->createDataLayout());
-  llvmModule->setTargetTriple(triple);
-  auto optimize =
-      makeOptimizingTransformer(host.optLevel, /*sizeLevel=*/0, machine.get());
-  if (llvm::Error err = optimize(llvmModule.get()))
-    return emitError(loc) << "LLVM optimization failed: "
-                          << llvm::toString(std::move(err));
-  llvm::raw_svector_ostream os(bytes);
-  llvm::legacy::PassManager codegen;
-  if (machine->addPassesToEmitFile(codegen, os, nullptr,
-                                   llvm::CodeGenFileType::ObjectFile))
-    return emitError(loc) << "the target cannot emit object files";
-  codegen.run(*llvmModule);
-  return success();
-}
-
 /// Writes the header of a model.
 LogicalResult writeHeader(Location loc, const ModelSignature &signature,
                           StringRef symbolName, StringRef header) {
@@ -253,36 +199,9 @@ LogicalResult emitEmulatedSharedObject(ModuleOp module,
   if (failed(host))
     return emitError(loc) << error;
   host->optLevel = 2;
-  SmallString<0> objectBytes;
-  llvm::raw_svector_ostream objectStream(objectBytes);
-  if (failed(emitObject(module, *host, objectStream)))
+  if (failed(emitSharedObject(module, *host, output)))
     return failure();
-  TempFile objectFile;
-  if (failed(objectFile.create("qc-model", "o", error)))
-    return emitError(loc) << error;
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(objectFile.path, ec);
-    if (ec)
-      return emitError(loc)
-             << "cannot write " << objectFile.path << ": " << ec.message();
-    os << objectBytes;
-  }
-  if (failed(linkSharedObject(objectFile.path, output, *host, error)))
-    return emitError(loc) << error;
   return writeHeader(loc, signature, options.symbolName, header);
-}
-
-FailureOr<std::string> findLinker(std::string &error) {
-  std::string lld = QC_LLD_PATH;
-  if (const char *env = std::getenv("QC_LLD"))
-    lld = env;
-  if (llvm::sys::fs::can_execute(lld))
-    return lld;
-  if (auto found = llvm::sys::findProgramByName("ld.lld"))
-    return *found;
-  error = "cannot find the linker ld.lld (looked for " + lld + "; set QC_LLD)";
-  return failure();
 }
 
 } // namespace
@@ -391,46 +310,13 @@ LogicalResult mlir::qc::emitCUDASharedObject(ModuleOp module,
   if (failed(host))
     return emitError(loc) << error;
   host->optLevel = 2;
-  SmallString<0> objectBytes;
-  if (failed(emitHostObject(module, *host, objectBytes)))
-    return failure();
-  TempFile objectFile;
-  if (failed(objectFile.create("qc-model", "o", error)))
-    return emitError(loc) << error;
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(objectFile.path, ec);
-    if (ec)
-      return emitError(loc)
-             << "cannot write " << objectFile.path << ": " << ec.message();
-    os << objectBytes;
-  }
+  // The model links the static CUDA driver loader and needs libc only
+  // (dlopen, pthreads); libcuda is dlopen'ed at run time.
   FailureOr<std::string> support = findSupportLibrary(error);
-  FailureOr<std::string> lld =
-      failed(support) ? FailureOr<std::string>() : findLinker(error);
-  if (failed(support) || failed(lld))
+  if (failed(support))
     return emitError(loc) << error;
-  // The model needs libc only (dlopen, pthreads); libcuda is dlopen'ed at
-  // run time.
-  std::string multiarch =
-      StringRef(host->triple).split('-').first.str() + "-linux-gnu";
-  SmallVector<std::string> args{*lld,
-                                "-shared",
-                                "--gc-sections",
-                                "-z",
-                                "noexecstack",
-                                "-o",
-                                output.str(),
-                                objectFile.path.str().str(),
-                                *support,
-                                "-L/usr/lib/" + multiarch,
-                                "-L/lib/" + multiarch,
-                                "--no-undefined",
-                                "--as-needed",
-                                "-lm",
-                                "-lc"};
-  if (failed(run(args, error)))
-    return emitError(loc) << "linking " << output << " failed: " << error;
+  if (failed(emitSharedObject(module, *host, output, {*support})))
+    return failure();
 
   return writeHeader(loc, *signature, options.symbolName, header);
 }

@@ -43,11 +43,19 @@ LogicalResult emitObject(ModuleOp module, const TargetSpec &target,
                          llvm::raw_pwrite_stream &os,
                          std::string *llvmIR = nullptr);
 
-/// Links `objectPath` into the shared object `outputPath` with ld.lld.
-/// Host targets also record libm/libc as dependencies.
+/// Links `objectPath` and `extraInputs` (objects or static archives) into the
+/// shared object `outputPath` with ld.lld. Host targets also record libm/libc
+/// as dependencies.
 LogicalResult linkSharedObject(llvm::StringRef objectPath,
                                llvm::StringRef outputPath,
-                               const TargetSpec &target, std::string &error);
+                               const TargetSpec &target, std::string &error,
+                               llvm::ArrayRef<std::string> extraInputs = {});
+
+/// emitObject into a temporary file, then linkSharedObject; errors are
+/// reported at the module's location.
+LogicalResult emitSharedObject(ModuleOp module, const TargetSpec &target,
+                               llvm::StringRef outputPath,
+                               llvm::ArrayRef<std::string> extraInputs = {});
 
 } // namespace mlir::qc
 
