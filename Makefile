@@ -92,3 +92,20 @@ fuzz: deps
 
 check-sanitize: deps
 	@utils/check-sanitize.sh $(SANITIZE_BUILD_DIR)
+
+# Low-bit evidence on the 4-layer byte-level LM (docs/accuracy.md): trains
+# models/small_lm into .cache/models/small_lm (not committed; about 20
+# minutes on one core with Debian's libopenblas0 as libblas.so.3) when it is
+# missing, then evaluates FP32, w8a16, fp8, w4a16 RTN/AWQ/GPTQ and w4a8 on it
+# and on its copy with planted outlier channels. LM_EVAL_ARGS e.g.
+# "--no-outliers" or "--work DIR".
+SMALL_LM := .cache/models/small_lm/small_lm.onnx
+
+.PHONY: lm-eval
+
+$(SMALL_LM):
+	/usr/bin/python3 models/small_lm/train.py --out $(dir $(SMALL_LM))
+
+lm-eval: build $(SMALL_LM)
+	/usr/bin/python3 models/tiny_lm/lowbit_eval.py --model small_lm \
+	  --onnx $(SMALL_LM) --bin $(BUILD_DIR)/bin $(LM_EVAL_ARGS)

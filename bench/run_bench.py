@@ -17,6 +17,11 @@ Suites:
         QDQ model qc exports from the same calibration (--emit=onnx), and
         qc fp32 against onnxruntime fp32.
 
+  gemv  Weight-only INT4 / INT8 GEMV/GEMM (M = 1, 4; w4a16 / w8a16 g128)
+        against the read bandwidth measured in the same run and
+        onnxruntime's MatMulNBits (bench/gemv_bench.py; not in the default
+        --suite).
+
 Each timing is the median of REPS runs inside one process (qc-run --bench,
 ort_run.js --bench, onednn_gemm). Per round the ratio baseline_ms / qc_ms is
 computed (> 1: qc is faster); the table shows min / median / max over
@@ -360,6 +365,10 @@ def main():
             gemm_suite(args, work, clock, out)
         if "e2e" in suites:
             e2e_suite(args, work, clock, out)
+        if "gemv" in suites:
+            # Weight-only INT4/INT8 GEMV (bench/gemv_bench.py), 1 thread.
+            from gemv_bench import gemv_suite
+            gemv_suite(args, work, clock, out)
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write("\n".join(out))

@@ -198,6 +198,16 @@ private:
         qcCompileOptionsSetSmoothQuant(options, py::cast<double>(value));
       } else if (key == "threads") {
         qcCompileOptionsSetThreads(options, py::cast<unsigned>(value));
+      } else if (key == "fp8_format") {
+        qcCompileOptionsSetFP8Format(options, str(value));
+      } else if (key == "fp8_weight_scales") {
+        qcCompileOptionsSetFP8WeightScales(options, str(value));
+      } else if (key == "mixed_precision") {
+        mixedPrecision = py::cast<bool>(value);
+      } else if (key == "max_size_ratio") {
+        maxSizeRatio = py::cast<double>(value);
+      } else if (key == "max_error_increase") {
+        maxErrorIncrease = py::cast<double>(value);
       } else if (key == "report") {
         if (py::cast<bool>(value))
           qcCompileOptionsSetReportCallback(options, &Options::onReport, this);
@@ -205,7 +215,16 @@ private:
         throw py::value_error("unknown qc option '" + key + "'");
       }
     }
+    // As qc-compile: an error budget alone has no size budget.
+    if (mixedPrecision || maxSizeRatio || maxErrorIncrease)
+      qcCompileOptionsSetMixedPrecision(
+          options, mixedPrecision,
+          maxSizeRatio ? *maxSizeRatio : (maxErrorIncrease ? 0.0 : 0.3),
+          maxErrorIncrease.value_or(0.0));
   }
+
+  bool mixedPrecision = false;
+  std::optional<double> maxSizeRatio, maxErrorIncrease;
 
   MlirStringRef str(py::handle value) {
     strings.push_back(py::cast<std::string>(value));

@@ -166,6 +166,27 @@ qcCompileOptionsSetWeightSymmetric(QcCompileOptions options, bool symmetric);
 MLIR_CAPI_EXPORTED void qcCompileOptionsSetActOrder(QcCompileOptions options,
                                                     bool enabled);
 
+/// Scheme "fp8": the FP8 format of weights and activations, "e4m3" (the
+/// default) or "e5m2". Other values fail in the driver
+/// (QcErrorKindCompile), as does a non-default format with another scheme.
+MLIR_CAPI_EXPORTED void qcCompileOptionsSetFP8Format(QcCompileOptions options,
+                                                     MlirStringRef format);
+
+/// Scheme "fp8": weight scales per tensor ("tensor", the default) or per
+/// output channel ("channel").
+MLIR_CAPI_EXPORTED void
+qcCompileOptionsSetFP8WeightScales(QcCompileOptions options,
+                                   MlirStringRef granularity);
+
+/// Scheme "w4a16": mixed precision (needs calibration data). The most
+/// sensitive layers move to 8 bits within the size budget `maxSizeRatio`
+/// (quantized weight bytes over their f32 bytes; 0: none) and/or until the
+/// estimated error is at most `maxErrorIncrease` (0: no error budget); see
+/// qc-quantize-weights in docs/passes.md. Default: off.
+MLIR_CAPI_EXPORTED void
+qcCompileOptionsSetMixedPrecision(QcCompileOptions options, bool enabled,
+                                  double maxSizeRatio, double maxErrorIncrease);
+
 /// Calibration data: an .npz with one array per model input (samples on the
 /// leading axis) or a folder of per-sample .npz files.
 MLIR_CAPI_EXPORTED void qcCompileOptionsSetCalibPath(QcCompileOptions options,

@@ -297,6 +297,28 @@ void qcCompileOptionsSetActOrder(QcCompileOptions options, bool enabled) {
     impl->compile.actOrder = enabled;
 }
 
+void qcCompileOptionsSetFP8Format(QcCompileOptions options,
+                                  MlirStringRef format) {
+  if (OptionsImpl *impl = unwrap(options))
+    impl->compile.fp8Format = toRef(format).str();
+}
+
+void qcCompileOptionsSetFP8WeightScales(QcCompileOptions options,
+                                        MlirStringRef granularity) {
+  if (OptionsImpl *impl = unwrap(options))
+    impl->compile.fp8WeightScales = toRef(granularity).str();
+}
+
+void qcCompileOptionsSetMixedPrecision(QcCompileOptions options, bool enabled,
+                                       double maxSizeRatio,
+                                       double maxErrorIncrease) {
+  if (OptionsImpl *impl = unwrap(options)) {
+    impl->compile.mixedPrecision = enabled;
+    impl->compile.maxSizeRatio = maxSizeRatio;
+    impl->compile.maxErrorIncrease = maxErrorIncrease;
+  }
+}
+
 void qcCompileOptionsSetCalibPath(QcCompileOptions options,
                                   MlirStringRef path) {
   if (OptionsImpl *impl = unwrap(options))

@@ -464,10 +464,33 @@ static LogicalResult verifyQuantizeOptions(const CompileOptions &options,
     return emitError(loc) << "--algo=" << options.algo
                           << " applies to --quantize=w8a16/w4a16/w4a8";
   }
+  if (!(options.maxSizeRatio >= 0) || !std::isfinite(options.maxSizeRatio))
+    return emitError(loc) << "--max-size-ratio must be a non-negative number";
+  if (!(options.maxErrorIncrease >= 0) ||
+      !std::isfinite(options.maxErrorIncrease))
+    return emitError(loc) << "--max-error-increase must be a non-negative "
+                             "number (a fraction, e.g. 0.01)";
   if (options.mixedPrecision &&
-      (options.quantize != "w4a16" || !(options.maxSizeRatio > 0)))
+      (options.quantize != "w4a16" ||
+       !(options.maxSizeRatio > 0 || options.maxErrorIncrease > 0)))
     return emitError(loc) << "--mixed-precision applies to --quantize=w4a16 "
-                             "with a positive --max-size-ratio";
+                             "with a positive --max-size-ratio or "
+                             "--max-error-increase";
+  if (options.maxErrorIncrease > 0 && !options.mixedPrecision)
+    return emitError(loc) << "--max-error-increase is the error budget of "
+                             "--mixed-precision";
+  if (options.fp8Format != "e4m3" && options.fp8Format != "e5m2")
+    return emitError(loc) << "unknown --fp8-format=" << options.fp8Format
+                          << " (expected e4m3 or e5m2)";
+  if (options.fp8WeightScales != "tensor" &&
+      options.fp8WeightScales != "channel")
+    return emitError(loc) << "unknown --fp8-weight-scales="
+                          << options.fp8WeightScales
+                          << " (expected tensor or channel)";
+  if (options.quantize != "fp8" &&
+      (options.fp8Format != "e4m3" || options.fp8WeightScales != "tensor"))
+    return emitError(loc) << "--fp8-format and --fp8-weight-scales apply to "
+                             "--quantize=fp8";
   if (smooth && !(options.smoothQuantAlpha <= 1.0))
     return emitError(loc) << "--smoothquant="
                           << formatAlpha(options.smoothQuantAlpha)
@@ -537,6 +560,9 @@ mlir::qc::quantizeModule(ModuleOp m,
     weights.actOrder = options.actOrder;
     weights.mixedPrecision = options.mixedPrecision;
     weights.maxSizeRatio = options.maxSizeRatio;
+    weights.maxErrorIncrease = options.maxErrorIncrease;
+    weights.fp8Format = options.fp8Format;
+    weights.fp8WeightScales = options.fp8WeightScales;
     weights.keepFloat.assign(options.keepFloat.begin(),
                              options.keepFloat.end());
     return runFunctionPasses(m, [&](OpPassManager &pm) {
@@ -567,6 +593,10 @@ quantizeAndFinish(OwningOpRef<ModuleOp> &module,
     artifacts.quantized = OwningOpRef<ModuleOp>(m.clone());
   if (failed(runFunctionPasses(m, [&](OpPassManager &pm) {
         pm.addPass(createStripObserversPass());
+        // AWQ's and SmoothQuant's per-channel multiplies fold into the
+        // producing LayerNorm or matmul (the probes are gone by now).
+        if (options.algo == "awq" || options.smoothQuantAlpha >= 0)
+          pm.addPass(createFoldChannelScalesPass());
         if (!options.quantize.empty())
           pm.addPass(createPropagateScalesPass());
         pm.addPass(createCanonicalizerPass());
@@ -578,7 +608,12 @@ quantizeAndFinish(OwningOpRef<ModuleOp> &module,
                      std::to_string(options.groupSize) + ")");
   else if (!options.quantize.empty() && options.progress)
     options.progress(
-        "quantized (" + options.quantize + ", " + options.calibMethod +
+        "quantized (" + options.quantize + ", " +
+        (options.quantize == "fp8"
+             ? options.fp8Format + " with " + options.fp8WeightScales +
+                   " weight scales, "
+             : "") +
+        options.calibMethod +
         (options.calibMovingAverage > 0
              ? " with moving average " + formatAlpha(options.calibMovingAverage)
              : "") +

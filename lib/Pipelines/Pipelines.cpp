@@ -62,6 +62,7 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
   }
   pm.addNestedPass<func::FuncOp>(createExpandMemRefCopyPass());
+  pm.addNestedPass<func::FuncOp>(createLowerGenericsToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

@@ -25,6 +25,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Format.h"
 
 #include <cmath>
 
@@ -71,6 +72,16 @@ struct QuantizeWeightsPass
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    if (fp8Format != "e4m3" && fp8Format != "e5m2") {
+      func.emitError() << "qc-quantize-weights: unknown fp8-format '"
+                       << fp8Format << "' (expected e4m3 or e5m2)";
+      return signalPassFailure();
+    }
+    if (fp8WeightScales != "tensor" && fp8WeightScales != "channel") {
+      func.emitError() << "qc-quantize-weights: unknown fp8-weight-scales '"
+                       << fp8WeightScales << "' (expected tensor or channel)";
+      return signalPassFailure();
+    }
     if (scheme == "fp8")
       return runFP8();
     bool w4a8 = scheme == "w4a8";
@@ -142,31 +153,50 @@ struct QuantizeWeightsPass
     }
   }
 
-  /// Mixed precision (w4a16 only): every group of matmuls sharing an input
-  /// starts at 4 bits; groups are raised to 8 bits in order of decreasing
-  /// sensitivity (the relative output error of 4-bit RTN on the calibration
-  /// data, `sum_n d_n^T H d_n / sum_n w_n^T H w_n` from the Hessian) while
-  /// the weights' size (codes and group parameters) stays within
-  /// `max-size-ratio` of their f32 size. Each matmul gets a remark with its
-  /// choice.
+  /// Mixed precision (w4a16 only), the rule of the pass description: every
+  /// group of matmuls sharing an input starts at 4 bits; in order of
+  /// decreasing sensitivity (the largest relative output error of 4-bit RTN
+  /// among its members, `sum_n d_n^T H d_n / sum_n w_n^T H w_n` from the
+  /// calibration Hessian) a group moves to 8 bits unless the error budget
+  /// (`max-error-increase`, on the sum of the members' relative errors) is
+  /// already met or the size budget (`max-size-ratio`) would be exceeded.
+  /// Each matmul gets a remark and a `qc.mixed_precision` attribute with its
+  /// choice, sensitivity and reason; the function a remark with the totals.
   LogicalResult
   choosePrecision(llvm::MapVector<Value, SmallVector<Member>> &groups) {
     func::FuncOp func = getOperation();
     if (scheme != "w4a16")
       return func.emitError()
              << "qc-quantize-weights: mixed-precision applies to w4a16";
-    if (!(maxSizeRatio > 0.0))
+    bool sizeBudget = maxSizeRatio > 0.0;
+    bool errorBudget = maxErrorIncrease > 0.0;
+    if (!(maxSizeRatio >= 0.0) || !std::isfinite(maxSizeRatio) ||
+        !(maxErrorIncrease >= 0.0) || !std::isfinite(maxErrorIncrease))
       return func.emitError()
-             << "qc-quantize-weights: max-size-ratio must be positive";
+             << "qc-quantize-weights: max-size-ratio and max-error-increase "
+                "must be finite and non-negative";
+    if (!sizeBudget && !errorBudget)
+      return func.emitError()
+             << "qc-quantize-weights: mixed-precision needs a budget: a "
+                "positive max-size-ratio and/or max-error-increase";
     struct Choice {
       Value lhs;
+      /// The largest 4-bit relative output error of the members.
       double sensitivity = 0.0;
+      /// Sums of the members' relative output errors at 4 and 8 bits.
+      double error4 = 0.0, error8 = 0.0;
+      /// Each member's relative output errors at 4 and 8 bits.
+      SmallVector<std::pair<double, double>> memberErrors;
       int64_t bytes4 = 0, bytes8 = 0;
+      unsigned bits = 4;
+      std::string reason;
     };
     SmallVector<Choice> choices;
     int64_t total = 0, floatBytes = 0;
+    double error = 0.0;
     for (auto &[lhs, members] : groups) {
-      Choice choice{lhs};
+      Choice choice;
+      choice.lhs = lhs;
       int64_t k = members.front().k;
       std::vector<double> hessian =
           findObservedVector(lhs, kHessianAttrName, k * k);
@@ -175,28 +205,41 @@ struct QuantizeWeightsPass
                << "mixed precision needs the calibration Hessian of this "
                   "matmul's input; calibrate with --calib";
       for (Member &m : members) {
-        QuantConfig c = configFor(m.k, 4);
-        std::vector<float> deq =
-            quantizeRTN(m.weight.values, m.k, m.n, c).dequantize();
         std::vector<float> zero(m.k * m.n, 0.0f);
-        double err = quadraticError(m.weight.values, deq, m.k, m.n, hessian);
         double ref = quadraticError(m.weight.values, zero, m.k, m.n, hessian);
-        choice.sensitivity =
-            std::max(choice.sensitivity, ref > 0.0 ? err / ref : 0.0);
+        auto relativeError = [&](unsigned bits) {
+          std::vector<float> deq =
+              quantizeRTN(m.weight.values, m.k, m.n, configFor(m.k, bits))
+                  .dequantize();
+          double err = quadraticError(m.weight.values, deq, m.k, m.n, hessian);
+          return ref > 0.0 ? err / ref : 0.0;
+        };
+        double r4 = relativeError(4), r8 = relativeError(8);
+        choice.sensitivity = std::max(choice.sensitivity, r4);
+        choice.error4 += r4;
+        choice.error8 += r8;
+        choice.memberErrors.push_back({r4, r8});
+        QuantConfig c = configFor(m.k, 4);
         int64_t params = (m.k / c.groupSize) * m.n * (c.symmetric ? 4 : 8);
         choice.bytes4 += (m.k * m.n + 1) / 2 + params;
         choice.bytes8 += m.k * m.n + params;
         floatBytes += 4 * m.k * m.n;
       }
       total += choice.bytes4;
+      error += choice.error4;
       choices.push_back(choice);
     }
     double budget = maxSizeRatio * double(floatBytes);
-    if (double(total) > budget)
-      func.emitWarning() << "mixed precision: even all-4-bit weights take "
-                         << double(total) / double(floatBytes)
-                         << " of their f32 size, over max-size-ratio "
-                         << maxSizeRatio;
+    auto format = [](double v) {
+      std::string text;
+      llvm::raw_string_ostream(text) << llvm::format("%.3g", v);
+      return text;
+    };
+    if (sizeBudget && double(total) > budget)
+      emitWarning(func.getLoc())
+          << "mixed precision: even all-4-bit weights take "
+          << format(double(total) / double(floatBytes))
+          << " of their f32 size, over max-size-ratio " << format(maxSizeRatio);
     SmallVector<Choice *> order;
     for (Choice &c : choices)
       order.push_back(&c);
@@ -204,22 +247,72 @@ struct QuantizeWeightsPass
       return a->sensitivity > b->sensitivity;
     });
     for (Choice *c : order) {
-      unsigned chosen = 4;
-      if (double(total + c->bytes8 - c->bytes4) <= budget) {
-        total += c->bytes8 - c->bytes4;
-        chosen = 8;
+      if (errorBudget && error <= maxErrorIncrease) {
+        c->reason = "error budget met: estimated error " + format(error) +
+                    " <= max-error-increase " + format(maxErrorIncrease);
+        continue;
       }
-      for (Member &m : groups[c->lhs]) {
-        m.bits = chosen;
-        m.matmul.emitRemark()
+      if (sizeBudget && double(total + c->bytes8 - c->bytes4) > budget) {
+        c->reason =
+            "8 bits would exceed max-size-ratio " + format(maxSizeRatio) +
+            " (" +
+            format(double(total + c->bytes8 - c->bytes4) / double(floatBytes)) +
+            ")";
+        continue;
+      }
+      c->bits = 8;
+      c->reason = errorBudget
+                      ? "estimated error " + format(error) +
+                            " > max-error-increase " + format(maxErrorIncrease)
+                      : "fits max-size-ratio " + format(maxSizeRatio);
+      total += c->bytes8 - c->bytes4;
+      error += c->error8 - c->error4;
+    }
+    int64_t raised = 0;
+    MLIRContext *ctx = &getContext();
+    for (Choice &c : choices) {
+      raised += c.bits == 8;
+      for (auto [m, errors] : llvm::zip(groups[c.lhs], c.memberErrors)) {
+        m.bits = c.bits;
+        // At the location only: no dump of the op with the remark.
+        emitRemark(m.matmul.getLoc())
             << "mixed precision: '"
             << getONNXNodeName(m.matmul.getLoc()).value_or("matmul")
-            << "' gets " << chosen
-            << "-bit weights (relative output error of 4-bit RTN on the "
-               "calibration data: "
-            << c->sensitivity << ")";
+            << "' gets " << c.bits << "-bit weights: sensitivity "
+            << format(c.sensitivity)
+            << " (relative output error of 4-bit RTN on the calibration "
+               "data; "
+            << format(errors.second) << " at 8 bits); " << c.reason;
+        Builder b(ctx);
+        m.matmul->setAttr(
+            "qc.mixed_precision",
+            b.getDictionaryAttr(
+                {b.getNamedAttr("bits", b.getI64IntegerAttr(c.bits)),
+                 b.getNamedAttr("sensitivity",
+                                b.getF64FloatAttr(c.sensitivity)),
+                 b.getNamedAttr("error4", b.getF64FloatAttr(errors.first)),
+                 b.getNamedAttr("error8", b.getF64FloatAttr(errors.second)),
+                 b.getNamedAttr("reason", b.getStringAttr(c.reason))}));
       }
     }
+    InFlightDiagnostic summary = emitRemark(func.getLoc());
+    summary << "mixed precision: " << raised << " of " << choices.size()
+            << " layer groups at 8 bits; weights "
+            << format(double(total) / double(floatBytes))
+            << " of their f32 size";
+    if (sizeBudget)
+      summary << " (max-size-ratio " << format(maxSizeRatio) << ")";
+    summary << "; estimated error " << format(error);
+    if (errorBudget)
+      summary << " (max-error-increase " << format(maxErrorIncrease) << ")";
+    summary.report();
+    if (errorBudget && error > maxErrorIncrease)
+      emitWarning(func.getLoc())
+          << "mixed precision: the estimated error " << format(error)
+          << " stays over max-error-increase " << format(maxErrorIncrease)
+          << (sizeBudget ? " within max-size-ratio "
+                         : " even with every layer at 8 bits")
+          << (sizeBudget ? format(maxSizeRatio) : "");
     return success();
   }
 
@@ -388,28 +481,33 @@ struct QuantizeWeightsPass
       m.matmul->setOperand(0, scaled);
   }
 
-  /// FP8 E4M3FN with per-tensor amax scales (`s = amax / 448`) for the
-  /// weight and, from its calibration statistics, the activation. The
-  /// weight is stored as FP8 bytes and decoded in the matmul loop; the
-  /// activation goes through qc.quantize (ONNX-exact saturating
-  /// conversion) and qc.dequantize, i.e. the product of the FP8 values
-  /// accumulated in f32.
+  /// FP8 (E4M3FN or E5M2, `fp8-format`) with amax scales (`s = amax /
+  /// max`) for the weight (per tensor or per output channel,
+  /// `fp8-weight-scales`) and, from its calibration statistics, the
+  /// activation (per tensor). The weight is stored as FP8 bytes and decoded
+  /// in the matmul loop; the activation goes through qc.quantize (ONNX-exact
+  /// saturating conversion) and qc.dequantize, i.e. the product of the FP8
+  /// values accumulated in f32.
   void runFP8() {
     MLIRContext *ctx = &getContext();
     func::FuncOp func = getOperation();
+    // runOnOperation checked both options.
+    bool e5m2 = fp8Format == "e5m2";
+    math::Float8Kind kind =
+        e5m2 ? math::Float8Kind::E5M2 : math::Float8Kind::E4M3FN;
+    FloatType storage = e5m2 ? FloatType(Float8E5M2Type::get(ctx))
+                             : FloatType(Float8E4M3FNType::get(ctx));
+    bool perChannel = fp8WeightScales == "channel";
     llvm::StringSet<> keep;
     for (const std::string &name : keepFloat)
       keep.insert(name);
     auto f32 = Float32Type::get(ctx);
-    auto e4m3 = Float8E4M3FNType::get(ctx);
-    double maxFinite = math::float8MaxFinite(math::Float8Kind::E4M3FN);
-    auto fp8Type = [&](double amax) {
-      double scale = amax > 0.0 && std::isfinite(amax)
-                         ? double(float(amax / maxFinite))
-                         : 1.0;
-      return UniformType::getPerTensor(e4m3, /*isSigned=*/true,
-                                       -int64_t(maxFinite), int64_t(maxFinite),
-                                       f32, scale, 0);
+    double maxFinite = math::float8MaxFinite(kind);
+    int64_t qmax = int64_t(maxFinite);
+    // amax / max rounded to f32; 1 for an all-zero (or non-finite) range.
+    auto scaleFor = [&](double amax) {
+      return amax > 0.0 && std::isfinite(amax) ? double(float(amax / maxFinite))
+                                               : 1.0;
     };
     // One conversion per activation, shared by its matmuls.
     DenseMap<Value, Value> converted;
@@ -428,27 +526,40 @@ struct QuantizeWeightsPass
       FailureOr<ConstantWeight> weight = readConstantWeight(matmul.getRhs());
       if (failed(weight))
         continue;
-      StatsAttr stats;
-      for (Operation *user : lhs.getUsers())
-        if (auto observe = dyn_cast<ObserveOp>(user))
-          if (observe.getStatsAttr())
-            stats = observe.getStatsAttr();
+      StatsAttr stats = findStats(lhs);
       if (!stats)
         continue;
 
       OpBuilder b(matmul);
       Location loc = matmul.getLoc();
-      double amaxW = 0.0;
-      for (float v : weight->values)
+      int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
+      // amax per output channel (column n of the [K, N] weight).
+      SmallVector<double> amax(n, 0.0);
+      for (int64_t i = 0; i < k * n; ++i) {
+        float v = weight->values[i];
         if (std::isfinite(v))
-          amaxW = std::max(amaxW, double(std::fabs(v)));
-      UniformType wType = fp8Type(amaxW);
-      float sw = float(wType.getScale());
+          amax[i % n] = std::max(amax[i % n], double(std::fabs(v)));
+      }
+      SmallVector<double> scales;
+      UniformType wType;
+      if (perChannel) {
+        for (double a : amax)
+          scales.push_back(scaleFor(a));
+        wType = UniformType::getPerAxis(storage, /*isSigned=*/true, -qmax, qmax,
+                                        f32, /*axis=*/1, scales, {});
+      } else {
+        double a = 0.0;
+        for (double c : amax)
+          a = std::max(a, c);
+        scales.assign(n, scaleFor(a));
+        wType = UniformType::getPerTensor(storage, /*isSigned=*/true, -qmax,
+                                          qmax, f32, scales.front(), 0);
+      }
       std::vector<uint8_t> bytes;
       bytes.reserve(weight->values.size());
-      for (float v : weight->values)
-        bytes.push_back(math::encodeFloat8(v / sw, math::Float8Kind::E4M3FN,
-                                           /*saturate=*/true));
+      for (int64_t i = 0; i < k * n; ++i)
+        bytes.push_back(math::encodeFloat8(
+            weight->values[i] / float(scales[i % n]), kind, /*saturate=*/true));
       auto storageType =
           RankedTensorType::get(rhsType.getShape(), IntegerType::get(ctx, 8));
       ElementsAttr attr = createConstantAttr(
@@ -464,7 +575,9 @@ struct QuantizeWeightsPass
       if (!x8) {
         double lo = stats.getMin().convertToDouble();
         double hi = stats.getMax().convertToDouble();
-        UniformType xType = fp8Type(std::max(std::fabs(lo), std::fabs(hi)));
+        UniformType xType = UniformType::getPerTensor(
+            storage, /*isSigned=*/true, -qmax, qmax, f32,
+            scaleFor(std::max(std::fabs(lo), std::fabs(hi))), 0);
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointAfterValue(lhs);
         Value q = QuantizeOp::create(

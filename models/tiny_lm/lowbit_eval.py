@@ -1,24 +1,32 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""Held-out perplexity of tiny_lm under qc's weight-only quantization.
+"""Held-out perplexity of qc's language models under low-bit quantization.
 
-Compiles models/tiny_lm/tiny_lm.onnx and an FP-equivalent copy with planted
+Compiles a byte-level LM (models/tiny_lm/tiny_lm.onnx, or with --model
+small_lm the 4-layer model models/small_lm/train.py writes under
+.cache/models/small_lm) and an FP-equivalent copy with planted
 activation-outlier channels (inject_outliers.py) as FP32, w8a16, fp8 (E4M3
 weights and activations), w4a16 (RTN, AWQ, GPTQ; groups of 128 and 64
 input channels) and w4a8 (int4 per-channel weights, u8 activations),
 evaluates each on
-the 256 held-out windows of evaluate.py and prints a markdown table: the
-perplexity, its change from FP32, the share of RTN's gap to FP32 that AWQ /
-GPTQ close (same group size), and the .so size relative to FP32.
+the model's 256 held-out windows (those its train.py reports) and prints a
+markdown table: the perplexity, its change from FP32, the share of RTN's gap
+to FP32 that AWQ / GPTQ close (same group size), and the .so size relative
+to FP32.
 
-    lowbit_eval.py --bin BUILD/bin [--work DIR]
+    lowbit_eval.py --bin BUILD/bin [--work DIR] [--model tiny_lm|small_lm]
+                   [--onnx MODEL.onnx] [--only NAME ...]
 
-Takes a few minutes (GPTQ/AWQ calibrate on evaluate.py's 32 x [8, 64]
-token feeds). Not part of `make check`; test/Integration/LowBit has the
-smoke test. The numbers are quoted in docs/accuracy.md.
+Calibration (GPTQ, AWQ, fp8, w4a8): 32 feeds of [8, context] tokens from
+the training files (seed 1), as evaluate.py --make-data writes them for
+tiny_lm. Takes a few minutes for tiny_lm, about half an hour for small_lm
+on two cores. Not part of `make check` (`make lm-eval` runs it on small_lm);
+test/Integration/LowBit has the smoke test. The numbers are quoted in
+docs/accuracy.md.
 """
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -27,8 +35,14 @@ import tempfile
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import evaluate  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(HERE))
+MODELS = {
+    "tiny_lm": (os.path.join(ROOT, "models", "tiny_lm", "train.py"),
+                os.path.join(ROOT, "models", "tiny_lm", "tiny_lm.onnx")),
+    "small_lm": (os.path.join(ROOT, "models", "small_lm", "train.py"),
+                 os.path.join(ROOT, ".cache", "models", "small_lm",
+                              "small_lm.onnx")),
+}
 
 CONFIGS = [
     ("fp32", []),
@@ -49,21 +63,55 @@ CONFIGS = [
 ]
 
 
+def load_train(path):
+    """The model's train.py as a module (corpus split, window layout)."""
+    spec = importlib.util.spec_from_file_location("lm_train", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_data(train, work):
+    """work/heldout.npz ([256, context] tokens) and work/calib.npz (32 feeds
+    of [8, context] training tokens, seed 1); returns the held-out windows
+    [256, context + 1]."""
+    data, held = train.load_corpus()
+    windows = train.eval_windows(held)
+    rng = np.random.default_rng(1)
+    idx = rng.integers(0, len(data) - train.CONTEXT, 32 * 8)
+    calib = np.stack([data[i:i + train.CONTEXT] for i in idx]).astype(np.int64)
+    np.savez(os.path.join(work, "heldout.npz"), tokens=windows[:, :-1])
+    np.savez(os.path.join(work, "calib.npz"),
+             tokens=calib.reshape(32, 8, train.CONTEXT))
+    return windows
+
+
+def perplexity(logits, targets):
+    logits = logits.astype(np.float64)
+    logits -= logits.max(-1, keepdims=True)
+    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    nll = -np.take_along_axis(logp, targets[..., None], -1).mean()
+    return float(np.exp(nll))
+
+
 def run_model(args, work, onnx_path, tag, heldout):
     rows = []
+    context = heldout.shape[1] - 1
     for name, flags in CONFIGS:
+        if args.only and name != "fp32" and name not in args.only:
+            continue
         so = os.path.join(work, f"{tag}-{name.replace(' ', '_')}.so")
         flags = [f"--calib={os.path.join(work, 'calib.npz')}"
                  if f == "CALIB" else f for f in flags]
         subprocess.run([os.path.join(args.bin, "qc-compile"), onnx_path,
-                        "--input-shape=tokens=256,64", "-q", *flags,
-                        "-o", so], check=True)
+                        f"--input-shape=tokens={heldout.shape[0]},{context}",
+                        "-q", *flags, "-o", so], check=True)
         out = os.path.join(work, "out.npz")
         subprocess.run([os.path.join(args.bin, "qc-run"), so, "--inputs",
                         os.path.join(work, "heldout.npz"), "--outputs", out],
                        check=True, stdout=subprocess.DEVNULL)
         logits = np.load(out)["logits"]
-        ppl = evaluate.perplexity(logits, heldout[:, 1:])
+        ppl = perplexity(logits, heldout[:, 1:])
         rows.append((name, ppl, os.path.getsize(so)))
         print(f"{tag} {name}: perplexity {ppl:.4f}", file=sys.stderr,
               flush=True)
@@ -82,7 +130,7 @@ def table(tag, rows):
     for name, ppl, bytes_ in rows:
         closed = ""
         if name.startswith("w4a16") and "rtn" not in name:
-            ref = rtn[name.split()[2]]
+            ref = rtn.get(name.split()[2], fp)
             if ref > fp:
                 closed = f"{100 * (1 - (ppl - fp) / (ref - fp)):.0f} %"
         lines.append(f"| {name} | {ppl:.4f} | {100 * (ppl / fp - 1):+.2f} % | "
@@ -96,20 +144,32 @@ def main():
     ap.add_argument("--bin", required=True, help="folder with qc-compile "
                     "and qc-run")
     ap.add_argument("--work", help="keep the compiled models here")
+    ap.add_argument("--model", choices=sorted(MODELS), default="tiny_lm")
+    ap.add_argument("--onnx", help="the model (default: the one --model "
+                    "names)")
+    ap.add_argument("--only", nargs="*", help="evaluate only these "
+                    "configurations (names as in the table) besides fp32")
+    ap.add_argument("--no-outliers", action="store_true",
+                    help="skip the copy with planted outlier channels")
     args = ap.parse_args()
+    train_py, default_onnx = MODELS[args.model]
+    onnx_path = args.onnx or default_onnx
+    if not os.path.exists(onnx_path):
+        ap.error(f"{onnx_path} does not exist (train it with {train_py})")
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or tmp
         os.makedirs(work, exist_ok=True)
-        subprocess.run([sys.executable, os.path.join(HERE, "evaluate.py"),
-                        "--make-data", work], check=True)
-        outliers = os.path.join(work, "tiny_lm_outliers.onnx")
+        heldout = make_data(load_train(train_py), work)
+        outliers = os.path.join(work, f"{args.model}_outliers.onnx")
         subprocess.run([sys.executable,
                         os.path.join(HERE, "inject_outliers.py"),
-                        os.path.join(HERE, "tiny_lm.onnx"), outliers],
+                        onnx_path, outliers],
                        check=True, stdout=subprocess.DEVNULL)
-        heldout = evaluate.heldout_windows()
-        for tag, path in (("tiny_lm", os.path.join(HERE, "tiny_lm.onnx")),
-                          ("tiny_lm with planted outlier channels", outliers)):
+        models = [(args.model, onnx_path)]
+        if not args.no_outliers:
+            models.append((f"{args.model} with planted outlier channels",
+                           outliers))
+        for tag, path in models:
             rows = run_model(args, work, path, tag.split()[0] +
                              ("-outliers" if "outlier" in tag else ""),
                              heldout)

@@ -41,6 +41,18 @@ OPTIONS = {
     "symmetric": "w8a16/w4a16: symmetric weight codes without zero point",
     "act_order": "algo='gptq': quantize input channels by decreasing "
                  "Hessian diagonal",
+    "fp8_format": "quantize='fp8': e4m3 (default) or e5m2 for weights and "
+                  "activations",
+    "fp8_weight_scales": "quantize='fp8': weight scales per 'tensor' "
+                         "(default) or per output 'channel'",
+    "mixed_precision": "quantize='w4a16': keep the most sensitive layers at "
+                       "8 bits (needs calib; see max_size_ratio, "
+                       "max_error_increase)",
+    "max_size_ratio": "mixed_precision: size budget, weight bytes over their "
+                      "f32 bytes (default 0.3; none when only "
+                      "max_error_increase is given)",
+    "max_error_increase": "mixed_precision: error budget, the estimated sum "
+                          "of the layers' relative output errors",
     "onnx_checker": "run onnx::checker on the model (default True)",
     "verbose": "print progress lines to stderr (default False)",
 }
@@ -131,16 +143,18 @@ def _options(model, scratch, *, quantize=None, algo=None, calib=None,
     result = _model_options(model)
     result.update(quantize=quantize or "", algo=algo or "", target=target,
                   report=bool(report), input_shapes=_shapes(input_shapes))
-    for key in ("name", "cpu", "calib_method", "activation_type"):
+    for key in ("name", "cpu", "calib_method", "activation_type",
+                "fp8_format", "fp8_weight_scales"):
         if options.get(key) is not None:
             result[key] = str(options[key])
     for key in ("opt_level", "threads", "group_size"):
         if options.get(key) is not None:
             result[key] = int(options[key])
-    for key in ("percentile", "calib_moving_average", "smoothquant"):
+    for key in ("percentile", "calib_moving_average", "smoothquant",
+                "max_size_ratio", "max_error_increase"):
         if options.get(key) is not None:
             result[key] = float(options[key])
-    for key in ("onnx_checker", "symmetric", "act_order"):
+    for key in ("onnx_checker", "symmetric", "act_order", "mixed_precision"):
         if options.get(key) is not None:
             result[key] = bool(options[key])
     if options.get("calib_table") is not None:

@@ -6,12 +6,29 @@
 // RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{algo=gptq group-size=2}))' | FileCheck %s --check-prefix=GPTQ
 // RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{algo=awq group-size=2}))' | FileCheck %s --check-prefix=AWQ
 // RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=fp8}))' | FileCheck %s --check-prefix=FP8
+// RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=fp8 fp8-weight-scales=channel}))' | FileCheck %s --check-prefix=FP8CH
+// RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=fp8 fp8-format=e5m2}))' | FileCheck %s --check-prefix=E5M2
+// RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=fp8 fp8-format=e5m2 fp8-weight-scales=channel}))' | FileCheck %s --check-prefix=E5M2CH
+// RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=fp8 fp8-format=e5m2 fp8-weight-scales=channel},qc-strip-observers),convert-qc-to-linalg)' | FileCheck %s --check-prefix=E5M2-LOWER
 // RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=w4a8}))' | FileCheck %s --check-prefix=W4A8
 // RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=w4a8},qc-strip-observers),convert-qc-to-linalg)' | FileCheck %s --check-prefix=W4A8-LOWER
 // RUN: qc-opt %t/mixed.mlir --pass-pipeline='builtin.module(func.func(qc-quantize-weights{group-size=0 mixed-precision=true max-size-ratio=0.7}))' 2>&1 | FileCheck %s --check-prefix=MIXED
+// RUN: qc-opt %t/mixed.mlir --pass-pipeline='builtin.module(func.func(qc-quantize-weights{group-size=0 mixed-precision=true max-size-ratio=0 max-error-increase=0.001}))' 2>&1 | FileCheck %s --check-prefix=ERRBUDGET
+// RUN: qc-opt %t/mixed.mlir --pass-pipeline='builtin.module(func.func(qc-quantize-weights{group-size=0 mixed-precision=true max-size-ratio=0 max-error-increase=0.01}))' 2>&1 | FileCheck %s --check-prefix=ERRMET
+// RUN: qc-opt %t/mixed.mlir --pass-pipeline='builtin.module(func.func(qc-quantize-weights{group-size=0 mixed-precision=true max-size-ratio=0.65 max-error-increase=0.001}))' 2>&1 | FileCheck %s --check-prefix=BOTH
 // RUN: qc-opt %t/errors.mlir -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(func.func(qc-quantize-weights{algo=gptq}))'
 // RUN: not qc-opt %t/ok.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=w3a16}))' 2>&1 | FileCheck %s --check-prefix=BADSCHEME
 // BADSCHEME: error: qc-quantize-weights: unknown scheme 'w3a16' (expected w4a16, w8a16, w4a8 or fp8)
+// RUN: not qc-opt %t/ok.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=fp8 fp8-format=e3m4}))' 2>&1 | FileCheck %s --check-prefix=BADFORMAT
+// BADFORMAT: error: qc-quantize-weights: unknown fp8-format 'e3m4' (expected e4m3 or e5m2)
+// RUN: not qc-opt %t/ok.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=fp8 fp8-weight-scales=group}))' 2>&1 | FileCheck %s --check-prefix=BADSCALES
+// BADSCALES: error: qc-quantize-weights: unknown fp8-weight-scales 'group' (expected tensor or channel)
+// RUN: not qc-opt %t/mixed.mlir --pass-pipeline='builtin.module(func.func(qc-quantize-weights{mixed-precision=true max-size-ratio=0}))' 2>&1 | FileCheck %s --check-prefix=NOBUDGET
+// NOBUDGET: error: qc-quantize-weights: mixed-precision needs a budget: a positive max-size-ratio and/or max-error-increase
+// RUN: not qc-opt %t/mixed.mlir --pass-pipeline='builtin.module(func.func(qc-quantize-weights{mixed-precision=true max-error-increase=-0.5}))' 2>&1 | FileCheck %s --check-prefix=NEGBUDGET
+// NEGBUDGET: error: qc-quantize-weights: max-size-ratio and max-error-increase must be finite and non-negative
+// RUN: not qc-opt %t/mixed.mlir --pass-pipeline='builtin.module(func.func(qc-quantize-weights{mixed-precision=true max-error-increase=abc}))' 2>&1 | FileCheck %s --check-prefix=NOTNUMBER
+// NOTNUMBER: max-error-increase
 
 //--- ok.mlir
 // W [K=4, N=2], groups of 2 input channels, asymmetric u4 (range widened
@@ -108,6 +125,42 @@ func.func @shapes(%x: tensor<2x3xf32>, %a: tensor<3x2xf32>) -> (tensor<2x2xf32>,
 // FP8: %[[C:.*]] = arith.constant dense<{{\[}}[113, -23], [-15, 97], [0, 121], [126, 113]]> : tensor<4x2xi8>
 // FP8: %[[W:.*]] = qc.storage_cast %[[C]] : tensor<4x2xi8> -> tensor<4x2x!qc.uniform<f8E4M3FN:f32, 0.0066964286>>
 // FP8: qc.matmul %[[XD]], %[[W]]
+// FP8 with per-output-channel weight scales: s_w[n] = max_k |W[k, n]| / 448
+// (3 / 448 and 2 / 448). Column 0 as above; column 1 / s_w[1]: -0.5 -> -112
+// (0xEE = -18), 0.25 -> 56 (0x66 = 102), 2 -> 448 (0x7E = 126), 1 -> 224
+// (0x76 = 118).
+// FP8CH-LABEL: func.func @gptq_identity
+// FP8CH: qc.quantize %{{.*}} -> tensor<3x4x!qc.uniform<f8E4M3FN:f32, 0.002232143>>
+// FP8CH: %[[C:.*]] = arith.constant dense<{{\[}}[113, -18], [-15, 102], [0, 126], [126, 118]]> : tensor<4x2xi8>
+// FP8CH: qc.storage_cast %[[C]] : tensor<4x2xi8> -> tensor<4x2x!qc.uniform<f8E4M3FN:f32:1, {0.0066964286, 0.004464286}>>
+// E5M2 (max 57344), per tensor: s_x = 1 / 57344, s_w = 3 / 57344. W / s_w:
+// 1 -> 19114.7 -> 20480 (1.25 * 2^14: exponent field 29, mantissa 01,
+// 0x75 = 117), -1 -> 0xF5 = -11, 3 -> 57344 (0x7B = 123), 2 -> 38229.3 ->
+// 40960 (0x79 = 121), -0.5 -> -9557.3 -> -10240 (0xF1 = -15), 0.25 ->
+// 4778.7 -> 5120 (0x6D = 109).
+// E5M2-LABEL: func.func @gptq_identity
+// E5M2: qc.quantize %{{.*}} : tensor<3x4xf32> -> tensor<3x4x!qc.uniform<f8E5M2:f32, 1.7438617e-05>>
+// E5M2: %[[C:.*]] = arith.constant dense<{{\[}}[117, -15], [-11, 109], [0, 121], [123, 117]]> : tensor<4x2xi8>
+// E5M2: qc.storage_cast %[[C]] : tensor<4x2xi8> -> tensor<4x2x!qc.uniform<f8E5M2:f32, 5.231585e-05>>
+// E5M2, per channel: s_w = {3, 2} / 57344; column 1 / s_w[1]: -0.5 ->
+// -14336 (1.75 * 2^13, 0xF3 = -13), 0.25 -> 7168 (0x6F = 111), 2 -> 57344
+// (0x7B = 123), 1 -> 28672 (0x77 = 119).
+// E5M2CH-LABEL: func.func @gptq_identity
+// E5M2CH: %[[C:.*]] = arith.constant dense<{{\[}}[117, -13], [-11, 111], [0, 123], [123, 119]]> : tensor<4x2xi8>
+// E5M2CH: qc.storage_cast %[[C]] : tensor<4x2xi8> -> tensor<4x2x!qc.uniform<f8E5M2:f32:1, {5.231585e-05, 3.4877234e-05}>>
+// The CPU lowering runs it by conversion: the weight-only matmul loop reads
+// the FP8 byte and the scale of its column (a [2] f32 input indexed by n),
+// decodes E5M2 (2 mantissa bits: shift by 21; subnormal unit 2^-16; field
+// 31 is Inf/NaN) and multiplies.
+// E5M2-LOWER-DAG: #[[COL:.*]] = affine_map<(d0, d1, d2) -> (d1)>
+// E5M2-LOWER-LABEL: func.func @gptq_identity
+// E5M2-LOWER: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[COL]], #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<4x2xi8>, tensor<2xf32>)
+// E5M2-LOWER: arith.constant 21 : i32
+// E5M2-LOWER: arith.constant 1.52587891E-5 : f32
+// E5M2-LOWER: arith.constant 124 : i32
+// E5M2-LOWER: arith.mulf
+// E5M2-LOWER: arith.mulf
+// E5M2-LOWER: arith.addf
 // w4a8: symmetric int4 weights per output channel (s = max|W[:, n]| / 7:
 // 3/7 and 2/7; codes rne(W / s)) and the activation quantized to u8 per
 // tensor over [-1, 1] (s = 2/255, zero point 128); the lowering
@@ -156,11 +209,29 @@ func.func @awq_shared(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x3xf32>)
 // exactly one weight can move to 8 bits (44). fc2's weight is exactly
 // representable at 4 bits (both columns span [0, 7.5]: s = 0.5, z = 0, so
 // its sensitivity is 0); fc1's is not, and is the one raised.
-// MIXED-DAG: remark: loc("fc1"): mixed precision: 'fc1' gets 8-bit weights (relative output error of 4-bit RTN on the calibration data: {{[1-9]}}.{{[0-9]+}}e-{{[0-9]+}})
-// MIXED-DAG: remark: loc("fc2"): mixed precision: 'fc2' gets 4-bit weights (relative output error of 4-bit RTN on the calibration data: 0.000000e+00)
+// MIXED-DAG: remark: loc("fc1"): mixed precision: 'fc1' gets 8-bit weights: sensitivity 0.00222 (relative output error of 4-bit RTN on the calibration data; 6.72e-06 at 8 bits); fits max-size-ratio 0.7
+// MIXED-DAG: remark: loc("fc2"): mixed precision: 'fc2' gets 4-bit weights: sensitivity 0 (relative output error of 4-bit RTN on the calibration data; 0 at 8 bits); 8 bits would exceed max-size-ratio 0.7 (0.75)
+// MIXED-DAG: remark: mixed precision: 1 of 2 layer groups at 8 bits; weights 0.688 of their f32 size (max-size-ratio 0.7); estimated error 6.72e-06
+// The choice is also recorded on the op (for qc-compile --report).
 // MIXED-LABEL: func.func @mixed
-// MIXED: qc.matmul %{{.*}}, %{{.*}} : (tensor<3x4xf32>, tensor<4x2x!qc.uniform<u8:f32:0, block = 4
-// MIXED: qc.matmul %{{.*}}, %{{.*}} : (tensor<3x4xf32>, tensor<4x2x!qc.uniform<u4:f32:0, block = 4
+// MIXED: qc.matmul %{{.*}}, %{{.*}} {qc.mixed_precision = {bits = 8 : i64, error4 = {{.*}} : f64, error8 = {{.*}} : f64, reason = "fits max-size-ratio 0.7", sensitivity = {{.*}} : f64}} : (tensor<3x4xf32>, tensor<4x2x!qc.uniform<u8:f32:0, block = 4
+// MIXED: qc.matmul %{{.*}}, %{{.*}} {qc.mixed_precision = {bits = 4 : i64, {{.*}}}} : (tensor<3x4xf32>, tensor<4x2x!qc.uniform<u4:f32:0, block = 4
+//
+// Error budget alone (max-size-ratio=0): all-4-bit is estimated at
+// r4(fc1) + r4(fc2) = 0.00222 + 0 > 0.001, so fc1 (the most sensitive)
+// moves to 8 bits; then the estimate r8(fc1) + 0 = 6.72e-06 meets the budget
+// and fc2 stays at 4 bits.
+// ERRBUDGET-DAG: remark: loc("fc1"): mixed precision: 'fc1' gets 8-bit weights: {{.*}}; estimated error 0.00222 > max-error-increase 0.001
+// ERRBUDGET-DAG: remark: loc("fc2"): mixed precision: 'fc2' gets 4-bit weights: {{.*}}; error budget met: estimated error 6.72e-06 <= max-error-increase 0.001
+// ERRBUDGET-DAG: remark: mixed precision: 1 of 2 layer groups at 8 bits; weights 0.688 of their f32 size; estimated error 6.72e-06 (max-error-increase 0.001)
+// ERRBUDGET-NOT: warning
+// A looser budget is met at all-4-bit: nothing is raised.
+// ERRMET-DAG: remark: loc("fc1"): mixed precision: 'fc1' gets 4-bit weights: {{.*}}; error budget met: estimated error 0.00222 <= max-error-increase 0.01
+// ERRMET-DAG: remark: mixed precision: 0 of 2 layer groups at 8 bits; weights 0.625 of their f32 size; estimated error 0.00222 (max-error-increase 0.01)
+// Both budgets: raising fc1 would take 0.688 > 0.65 of the f32 bytes, so
+// the error budget stays unmet, with a warning.
+// BOTH-DAG: remark: loc("fc1"): mixed precision: 'fc1' gets 4-bit weights: {{.*}}; 8 bits would exceed max-size-ratio 0.65 (0.688)
+// BOTH-DAG: warning: mixed precision: the estimated error 0.00222 stays over max-error-increase 0.001 within max-size-ratio 0.65
 func.func @mixed(%x: tensor<3x4xf32>, %z: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
   %w = arith.constant dense<[[1.0, 0.01], [0.3, -0.02], [0.05, 0.5], [-0.7, 0.9]]> : tensor<4x2xf32>
   %v = arith.constant dense<[[7.5, 1.0], [0.5, 7.5], [7.5, 2.0], [3.0, 0.0]]> : tensor<4x2xf32>

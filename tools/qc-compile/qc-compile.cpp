@@ -19,6 +19,7 @@
 #include "qc/Pipelines/Pipelines.h"
 #include "qc/Target/AOT/Codegen.h"
 #include "qc/Target/AOT/ModelSignature.h"
+#include "qc/Utils/Locations.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -30,7 +31,9 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Timer.h"
@@ -105,9 +108,10 @@ static cl::opt<std::string> quantize(
     "quantize",
     cl::desc("Quantize the model: int8 (W8A8: int8 per-channel weights, 8-bit "
              "per-tensor activations, integer matmul/conv; needs --calib or "
-             "--calib-table); fp8 (E4M3 weights and activations with "
-             "per-tensor amax scales, runs by conversion on the CPU; needs "
-             "--calib); w8a16 / w4a16 (weight-only: group-wise 8/4-bit "
+             "--calib-table); fp8 (E4M3 or E5M2 weights and activations with "
+             "amax scales, see --fp8-format, --fp8-weight-scales; runs by "
+             "conversion on the CPU; needs --calib); w8a16 / w4a16 "
+             "(weight-only: group-wise 8/4-bit "
              "matmul weights, float activations, see --algo, --group-size); "
              "w4a8 (int4 per-channel weights, u8 activations, integer "
              "matmuls; needs --calib)"),
@@ -136,14 +140,34 @@ static cl::opt<bool> mixedPrecision(
     "mixed-precision",
     cl::desc("--quantize=w4a16: keep the layers whose 4-bit weights hurt "
              "their output most (measured on the calibration data, needs "
-             "--calib) at 8 bits, within --max-size-ratio; prints the choice "
-             "per layer"),
+             "--calib) at 8 bits, within --max-size-ratio and/or until "
+             "--max-error-increase is met; prints the choice per layer "
+             "(and --report writes it)"),
     cl::cat(category));
 static cl::opt<double> maxSizeRatio(
     "max-size-ratio",
-    cl::desc("--mixed-precision: quantized weight bytes over their f32 bytes "
-             "(default 0.3)"),
+    cl::desc("--mixed-precision: size budget, quantized weight bytes over "
+             "their f32 bytes (default 0.3; with --max-error-increase and "
+             "without this option: no size budget)"),
     cl::init(0.3), cl::cat(category));
+static cl::opt<double> maxErrorIncrease(
+    "max-error-increase",
+    cl::desc("--mixed-precision: error budget, a fraction: raise the most "
+             "sensitive layers to 8 bits until the estimated error (the sum "
+             "of the layers' relative output errors, |X dW|^2 / |X W|^2 on "
+             "the calibration data) is at most this; alone or with "
+             "--max-size-ratio (docs/passes.md, qc-quantize-weights)"),
+    cl::value_desc("fraction"), cl::init(0.0), cl::cat(category));
+static cl::opt<std::string> fp8Format(
+    "fp8-format",
+    cl::desc("--quantize=fp8: FP8 format of weights and activations, e4m3 "
+             "(E4M3FN, max 448, default) or e5m2 (E5M2, max 57344)"),
+    cl::init("e4m3"), cl::cat(category));
+static cl::opt<std::string> fp8WeightScales(
+    "fp8-weight-scales",
+    cl::desc("--quantize=fp8: amax scales of the weights per tensor "
+             "(tensor, default) or per output channel (channel)"),
+    cl::init("tensor"), cl::cat(category));
 static cl::opt<std::string> calib(
     "calib",
     cl::desc("Calibration data: an .npz with one array per model input, "
@@ -175,7 +199,9 @@ static cl::opt<std::string> report(
              "it as a table on stdout: per compute node whether it runs in "
              "integer or float (and why), SQNR of its output vs float32 on "
              "the calibration data (needs --calib), weight bytes before and "
-             "after; the error of every model output"),
+             "after; the error of every model output. With --quantize=w4a16 "
+             "--mixed-precision: the precision chosen per layer, its "
+             "sensitivity and why"),
     cl::value_desc("report.json"), cl::cat(category));
 static cl::opt<double> percentile("percentile",
                                   cl::desc("Percentile for "
@@ -257,6 +283,70 @@ static LogicalResult writeFile(StringRef path, StringRef contents) {
   return success();
 }
 
+/// --report for --quantize=w4a16 --mixed-precision: the choice that
+/// qc-quantize-weights recorded on every quantized matmul (its
+/// `qc.mixed_precision` attribute) as JSON, and as a table on `os`: the
+/// width, the sensitivity (of the matmul's input group), the matmul's own
+/// relative output error at 4 and 8 bits, and the reason; then the
+/// estimated error (the sum of the errors at the chosen widths).
+static LogicalResult writeMixedPrecisionReport(ModuleOp module, StringRef path,
+                                               double sizeBudget,
+                                               double errorBudget,
+                                               raw_ostream &os) {
+  json::Array layers;
+  std::string table;
+  raw_string_ostream rows(table);
+  double estimate = 0.0;
+  int64_t raised = 0;
+  module.walk([&](Operation *op) {
+    auto choice = op->getAttrOfType<DictionaryAttr>("qc.mixed_precision");
+    if (!choice)
+      return;
+    auto bits = choice.getAs<IntegerAttr>("bits");
+    auto sensitivity = choice.getAs<FloatAttr>("sensitivity");
+    auto error4 = choice.getAs<FloatAttr>("error4");
+    auto error8 = choice.getAs<FloatAttr>("error8");
+    auto reason = choice.getAs<StringAttr>("reason");
+    if (!bits || !sensitivity || !error4 || !error8 || !reason)
+      return;
+    std::string node = qc::getONNXNodeName(op->getLoc()).value_or("matmul");
+    double e4 = error4.getValueAsDouble(), e8 = error8.getValueAsDouble();
+    estimate += bits.getInt() == 8 ? e8 : e4;
+    raised += bits.getInt() == 8;
+    layers.push_back(
+        json::Object{{"node", node},
+                     {"bits", bits.getInt()},
+                     {"sensitivity", sensitivity.getValueAsDouble()},
+                     {"error_4bit", e4},
+                     {"error_8bit", e8},
+                     {"reason", reason.getValue().str()}});
+    rows << format("%-32s %4d %11.3g %11.3g %11.3g  %s\n", node.c_str(),
+                   int(bits.getInt()), sensitivity.getValueAsDouble(), e4, e8,
+                   reason.getValue().str().c_str());
+  });
+  int64_t count = layers.size();
+  json::Object root{
+      {"scheme", "w4a16"},
+      {"mixed_precision", json::Object{{"max_size_ratio", sizeBudget},
+                                       {"max_error_increase", errorBudget},
+                                       {"matmuls", count},
+                                       {"matmuls_at_8_bits", raised},
+                                       {"estimated_error", estimate}}},
+      {"layers", std::move(layers)}};
+  std::string text;
+  raw_string_ostream js(text);
+  js << formatv("{0:2}", json::Value(std::move(root))) << "\n";
+  if (failed(writeFile(path, text)))
+    return failure();
+  os << format("%-32s %4s %11s %11s %11s  %s\n", "node", "bits", "sensitivity",
+               "error@4bit", "error@8bit", "why")
+     << table
+     << format("%lld of %lld matmuls at 8 bits; estimated error %.3g "
+               "(sum of the errors at the chosen widths)\n",
+               (long long)raised, (long long)count, estimate);
+  return success();
+}
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
@@ -309,11 +399,14 @@ int main(int argc, char **argv) {
                 "original graph");
   if (!report.empty() && quantize.empty())
     return fail("--report describes a quantized model and needs --quantize");
+  // --report of a weight-only model: the mixed-precision choice per layer.
+  bool mixedReport = !report.empty() && quantize == "w4a16" && mixedPrecision;
   if ((quantize == "w8a16" || quantize == "w4a16" || quantize == "fp8" ||
        quantize == "w4a8") &&
-      (emit == "onnx" || !report.empty()))
+      (emit == "onnx" || (!report.empty() && !mixedReport)))
     return fail("--emit=onnx and --report support --quantize=int8 only, not " +
-                quantize);
+                quantize +
+                " (--report also --quantize=w4a16 --mixed-precision)");
 
   qc::CompileOptions options;
   options.inputPath = inputFile;
@@ -354,7 +447,14 @@ int main(int argc, char **argv) {
   options.weightSymmetric = weightSymmetric;
   options.actOrder = actOrder;
   options.mixedPrecision = mixedPrecision;
-  options.maxSizeRatio = maxSizeRatio;
+  // An error budget alone has no size budget.
+  options.maxSizeRatio =
+      maxErrorIncrease.getNumOccurrences() && !maxSizeRatio.getNumOccurrences()
+          ? 0.0
+          : double(maxSizeRatio);
+  options.maxErrorIncrease = maxErrorIncrease;
+  options.fp8Format = fp8Format;
+  options.fp8WeightScales = fp8WeightScales;
   options.calibPath = calib;
   options.calibTable = calibTable;
   options.calibMethod = calibMethod;
@@ -378,6 +478,9 @@ int main(int argc, char **argv) {
   qc::registerAllQCDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Diagnostics name the ONNX node; a dump of the op (or of the whole
+  // function, for a function-level remark) would bury them.
+  context.printOpOnDiagnostic(false);
   SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
@@ -402,7 +505,12 @@ int main(int argc, char **argv) {
   if (failed(module))
     return 1;
   progress.finish();
-  if (!report.empty()) {
+  if (mixedReport) {
+    if (failed(writeMixedPrecisionReport(
+            *artifacts.quantized, report.getValue(), options.maxSizeRatio,
+            options.maxErrorIncrease, output == "-" ? errs() : outs())))
+      return 1;
+  } else if (!report.empty()) {
     progress.stage("measured the quantized model");
     FailureOr<qc::QuantizationReport> measured =
         qc::buildReport(&context, options, artifacts);

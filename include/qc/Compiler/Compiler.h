@@ -40,8 +40,8 @@ struct CompileOptions {
   /// C identifier prefixing the model's exported symbols and header.
   std::string symbolName = "model";
 
-  /// Quantization: "" (float), "int8" (W8A8), "fp8" (E4M3 weights and
-  /// activations, per-tensor amax), "w4a8" (int4 per-channel weights, u8
+  /// Quantization: "" (float), "int8" (W8A8), "fp8" (E4M3 or E5M2 weights
+  /// and activations, amax scales), "w4a8" (int4 per-channel weights, u8
   /// activations), or weight-only "w8a16" / "w4a16" (group-wise), see
   /// qc-quantize-weights.
   std::string quantize;
@@ -56,6 +56,15 @@ struct CompileOptions {
   /// within `maxSizeRatio` of their f32 size (needs calibration).
   bool mixedPrecision = false;
   double maxSizeRatio = 0.3;
+  /// Mixed precision's error budget: raise the most sensitive layers to 8
+  /// bits until the estimated error (the sum of the layers' relative output
+  /// errors on the calibration data) is at most this; 0: none. With an
+  /// error budget, `maxSizeRatio` 0 means no size budget.
+  double maxErrorIncrease = 0.0;
+  /// fp8: the format of weights and activations (e4m3 or e5m2) and the
+  /// granularity of the weight scales (tensor or channel).
+  std::string fp8Format = "e4m3";
+  std::string fp8WeightScales = "tensor";
   /// Calibration data: an .npz with one array per model input, samples on
   /// the leading axis, or a folder of per-sample .npz files.
   std::string calibPath;

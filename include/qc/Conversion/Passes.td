@@ -43,7 +43,8 @@ def ConvertQCToLinalgPass : Pass<"convert-qc-to-linalg", "ModuleOp"> {
 
 def ConvertQCPackedToCPUPass
     : Pass<"convert-qc-packed-to-cpu", "func::FuncOp"> {
-  let summary = "Register-blocked CPU kernels for qc.packed_matmul";
+  let summary = "Register-blocked CPU kernels for qc.packed_matmul and "
+                "qc.packed_dequant_matmul";
   let description = [{
     Lowers `qc.packed_matmul` on memrefs (after bufferization) to loops of
     vector code that keep an `mr` x (`nb` * 16) block of the accumulator in
@@ -67,10 +68,22 @@ def ConvertQCPackedToCPUPass
     outer loop is an `scf.parallel` when `parallel` is set (each output
     element is computed by one iteration, in the same order whatever the
     thread count, so results do not depend on it).
+
+    `qc.packed_dequant_matmul` (float activations x 4/8-bit weight codes
+    with group scales and zero points) gets a kernel that dequantizes in
+    registers: per packed row of 16 columns it masks each code out of its
+    lane, multiplies it by x pre-scaled by a power of two (exact) in an
+    f32 FMA, and applies scale and zero point once per (group, column):
+    `out += scale * (acc - zp * sum_{k in group} x[k])`. With `vnni` (taken
+    as "x86-64 with AVX-512") the masked code enters the FMA as a denormal
+    f32 bit pattern (MXCSR.DAZ is cleared for the call and restored after
+    it); otherwise it is converted with sitofp. Only float sums are
+    reassociated.
   }];
   let options = [
     Option<"vnni", "vnni", "bool", "false",
-           "Use AVX-512 VNNI vpdpbusd for integer kernels">,
+           "Use AVX-512 VNNI vpdpbusd for integer kernels and the "
+           "denormal-operand form of the weight-only kernel">,
     Option<"parallel", "parallel", "bool", "true",
            "Make the outer block loop an scf.parallel">,
     Option<"mr", "mr", "int64_t", "8", "Rows per register block">,

@@ -201,14 +201,23 @@ def QuantizeWeightsPass : Pass<"qc-quantize-weights", "func::FuncOp"> {
       multiply inserted after x, left to the CPU pipeline's elementwise
       fusion (e.g. with the LayerNorm's affine step).
 
-    Scheme `fp8` (E4M3FN weights and activations, per-tensor amax scaling,
-    ModelOpt's FP8 default, algorithms.md section 2.5): for a matmul whose
-    input carries `#qc.stats`, the weight is stored as FP8 bytes with
-    `s_w = max|W| / 448` (decoded in the matmul loop), and the activation
-    goes through `qc.quantize` to FP8 with `s_x = max(|min|, |max|) / 448`
-    (saturating, round half to even, ONNX-exact) and `qc.dequantize` back:
-    on the CPU FP8 runs by conversion, products of the FP8 values
-    accumulated in f32. `algo` and the group options do not apply.
+    Scheme `fp8` (FP8 weights and activations with amax scaling, ModelOpt's
+    FP8 default, algorithms.md section 2.5): for a matmul whose input carries
+    `#qc.stats`, the weight is stored as FP8 bytes (decoded in the matmul
+    loop) and the activation goes through `qc.quantize` to FP8 and
+    `qc.dequantize` back: on the CPU FP8 runs by conversion, products of the
+    FP8 values accumulated in f32. `fp8-format` picks the encoding of both:
+    `e4m3` (E4M3FN, max 448, the default) or `e5m2` (E5M2, max 57344: two
+    more exponent bits, one less mantissa bit). Scales are amax / max:
+    the activation's `s_x = max(|min|, |max|) / max` from its statistics
+    (per tensor); the weight's `s_w = max|W| / max` over the whole weight
+    (`fp8-weight-scales=tensor`) or `s_w[n] = max_k |W[k, n]| / max` per
+    output channel (`channel`: a per-axis type along axis 1). A scale is
+    computed in double and rounded to f32; an all-zero weight or column
+    gets scale 1. The conversion of `W / s_w` (divided in f32) and of
+    `x / s_x` is ONNX's saturating `Cast` to FP8: round to nearest, ties to
+    even, magnitudes past the largest finite value (and infinities) to
+    +/- max, NaN to NaN. `algo` and the group options do not apply.
 
     Scheme `w4a8`: int4 weights (symmetric, per output channel: axis 1,
     `rtn` or `gptq`) and u8 activations (per tensor, asymmetric, from the
@@ -219,13 +228,33 @@ def QuantizeWeightsPass : Pass<"qc-quantize-weights", "func::FuncOp"> {
     the integer kernels do not do; int4 codes of this scheme are not packed
     two per byte (the integer kernel reads one code per byte).
 
-    `mixed-precision` (w4a16): every group of matmuls sharing an input
-    starts at 4 bits; in order of decreasing sensitivity (the relative
-    output error of 4-bit RTN on the calibration data, computed from
-    `qc.hessian` as `sum_n d_n^T H d_n / sum_n w_n^T H w_n`) groups move to
-    8 bits while the quantized weights (codes plus group parameters) stay
-    within `max-size-ratio` of their f32 bytes. Every matmul gets a remark
-    with its choice and sensitivity (the report of the choice).
+    `mixed-precision` (w4a16): matmuls sharing an input form one group,
+    which gets one bit width. For each matmul, with `H = qc.hessian` of its
+    input and `d_n` the 4-bit (or 8-bit) RTN error of weight column `w_n`,
+    the relative output error on the calibration data is
+    `r(bits) = sum_n d_n^T H d_n / sum_n w_n^T H w_n` (the noise-to-signal
+    power ratio of its output). A group's sensitivity is the largest
+    `r(4)` of its members. The estimated model error is the sum of `r` over
+    all quantized matmuls at their chosen widths. Every group starts at 4
+    bits; then, in order of decreasing sensitivity, a group moves to 8 bits
+    unless
+
+    - `max-error-increase` E > 0 is set and the estimated error is already
+      at most E (the error budget is met), or
+    - `max-size-ratio` R > 0 is set and 8 bits would take the quantized
+      weights (codes plus group parameters) over R times their f32 bytes.
+
+    So with R alone every group that fits the size budget is raised, most
+    sensitive first; with E alone (R = 0: no size budget) the fewest groups
+    are raised, most sensitive first, until the estimate is within E; with
+    both, raising stops at whichever budget binds first, and a warning
+    reports an error budget that the size budget leaves unmet. The error is
+    that of RTN at each width whatever `algo` is, so the estimate is an
+    upper bound for GPTQ/AWQ. Every matmul gets a remark with its width, its
+    sensitivity and the reason (the report of the choice), and the function
+    one with the totals; each matmul also carries the choice as a
+    `qc.mixed_precision` dictionary (`bits`, the group's `sensitivity`, its
+    own `error4` and `error8`, `reason`) for `qc-compile --report`.
 
     Matmuls named in `keep-float` (ONNX node names) stay float. GPTQ/AWQ
     report an error on a matmul whose input has no calibration Hessian.
@@ -233,6 +262,11 @@ def QuantizeWeightsPass : Pass<"qc-quantize-weights", "func::FuncOp"> {
   let options = [
     Option<"scheme", "scheme", "std::string", "\"w4a16\"",
            "w4a16, w8a16, w4a8 or fp8">,
+    Option<"fp8Format", "fp8-format", "std::string", "\"e4m3\"",
+           "fp8: e4m3 (E4M3FN) or e5m2 (E5M2) for weights and activations">,
+    Option<"fp8WeightScales", "fp8-weight-scales", "std::string",
+           "\"tensor\"",
+           "fp8: weight scales per tensor or per output channel (channel)">,
     Option<"algo", "algo", "std::string", "\"rtn\"", "rtn, gptq or awq">,
     Option<"groupSize", "group-size", "int64_t", "128",
            "input channels per group (0: per output channel)">,
@@ -247,10 +281,15 @@ def QuantizeWeightsPass : Pass<"qc-quantize-weights", "func::FuncOp"> {
     Option<"awqClip", "awq-clip", "bool", "true",
            "AWQ: run the weight-clipping search">,
     Option<"mixedPrecision", "mixed-precision", "bool", "false",
-           "w4a16: keep the most sensitive layers at 8 bits within "
-           "max-size-ratio (needs qc.hessian)">,
+           "w4a16: raise the most sensitive layers to 8 bits within "
+           "max-size-ratio and/or until max-error-increase (needs "
+           "qc.hessian)">,
     Option<"maxSizeRatio", "max-size-ratio", "double", "0.3",
-           "mixed precision: weight bytes over their f32 bytes">,
+           "mixed precision: size budget, weight bytes over their f32 bytes "
+           "(0: none, only with max-error-increase)">,
+    Option<"maxErrorIncrease", "max-error-increase", "double", "0.0",
+           "mixed precision: error budget, the estimated sum of the layers' "
+           "relative output errors (0: none)">,
     ListOption<"keepFloat", "keep-float", "std::string",
                "ONNX node names whose matmuls stay float">
   ];
@@ -258,6 +297,47 @@ def QuantizeWeightsPass : Pass<"qc-quantize-weights", "func::FuncOp"> {
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::tensor::TensorDialect",
+    "::mlir::qc::QCDialect"
+  ];
+}
+
+def FoldChannelScalesPass : Pass<"qc-fold-channel-scales", "func::FuncOp"> {
+  let summary = "Fold per-channel activation scales into the producing op";
+  let description = [{
+    AWQ (`qc-quantize-weights`, `algo=awq`) and `qc-smoothquant` make the
+    matmuls of an activation x read `x * c`: an elementwise `linalg.generic`
+    multiply by a constant f32 vector c [K] along x's last dimension
+    (c = 1 / s, positive). This pass folds c into the op that produced x,
+    so that no multiply is left (algorithms.md section 4: "scales folded
+    into the preceding op"), when x has no other reader:
+
+    - an elementwise generic that yields `n * gamma + beta` or `n * gamma`
+      with gamma and beta constant [K] vectors read along the last dimension
+      (the affine step of an imported LayerNormalization, or an earlier
+      channel multiply): gamma and beta become `gamma * c` and `beta * c`;
+    - (`into-matmul`) a float-result `qc.matmul` with a constant rank-2
+      weight W[K', K], optionally followed by a bias add `+ b` with b a
+      constant [K] vector: column n of W and b[n] are multiplied by c[n].
+      A float weight given as a dense literal is rescaled (a
+      `dense_resource` blob is left alone); a quantized weight (per output
+      channel, i.e. per axis 1, or per group along axis 0) keeps its codes
+      and its per-(group, output channel) scales absorb c, so the folded
+      layer is the same function up to f32 rounding of the scales.
+
+    Anything else (x read by another op, a nonlinearity such as GELU in
+    between, weights that are not constants) keeps the explicit multiply.
+    The float function is unchanged up to rounding.
+  }];
+  let options = [
+    Option<"intoMatmul", "into-matmul", "bool", "true",
+           "also fold into a producing matmul's weight columns and bias">
+  ];
+  let statistics = [
+    Statistic<"numFolded", "folded", "channel multiplies folded away">,
+    Statistic<"numKept", "kept", "channel multiplies nothing could absorb">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
     "::mlir::qc::QCDialect"
   ];
 }

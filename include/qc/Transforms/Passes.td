@@ -91,4 +91,38 @@ def ApproximateMathPass : Pass<"qc-approximate-math", "func::FuncOp"> {
   ];
 }
 
+def LowerGenericsToLoopsPass
+    : Pass<"qc-lower-generics-to-loops", "func::FuncOp"> {
+  let summary = "Lower linalg.generic on buffers to loops that keep "
+                "innermost-loop invariants in registers";
+  let description = [{
+    Lowers each `linalg.generic` on memrefs with static loop ranges whose
+    iterators are parallel loops followed by zero or more reduction loops
+    (elementwise ops; row reductions: softmax max and sum, LayerNorm mean
+    and variance; pooling windows) to `scf.for` loops in the op's loop
+    order, like `convert-linalg-to-loops`, except that:
+
+    - a reduction's accumulators are loaded once before the reduction
+      loops, carried through them as `iter_args` and stored once after
+      them, instead of a load and a store of the output per iteration;
+    - inputs whose indexing map uses none of the innermost loops (the
+      reduction loops, or the last loop of an elementwise op: a row's
+      maximum or mean broadcast along the row) are loaded once before them.
+
+    The arithmetic and its order are unchanged (results are bit-identical).
+    What changes is what LLVM can prove: with every buffer an offset into
+    one planned workspace (`qc-aot-plan-workspace`), LLVM cannot show that a
+    store to the output does not modify an input of the next iteration, so
+    the `convert-linalg-to-loops` form of a row maximum runs as a scalar
+    chain of loads and stores, while this form is a register reduction it
+    vectorizes. Other linalg ops are left to `convert-linalg-to-loops`.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // QC_TRANSFORMS_PASSES_TD

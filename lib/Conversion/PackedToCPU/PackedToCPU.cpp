@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "WeightOnlyKernels.h"
 #include "qc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -296,6 +297,20 @@ struct ConvertQCPackedToCPUPass
         emitter.emitKernel();
       else
         emitter.emitScalar();
+      op.erase();
+    }
+    // Weight-only kernels (WeightOnlyKernels.cpp).
+    SmallVector<PackedDequantMatMulOp> dequantOps;
+    getOperation().walk(
+        [&](PackedDequantMatMulOp op) { dequantOps.push_back(op); });
+    for (PackedDequantMatMulOp op : dequantOps) {
+      if (!isa<MemRefType>(op.getInit().getType())) {
+        op.emitError() << "convert-qc-packed-to-cpu runs after bufferization";
+        return signalPassFailure();
+      }
+      OpBuilder b(op);
+      // x86 with AVX-512 (the targets that set vnni) gets the denormal form.
+      emitPackedDequantMatMul(b, op, parallel, /*x86=*/vnni);
       op.erase();
     }
   }

@@ -17,6 +17,16 @@
 //     result = epilogue(acc')                  (as the generic lowering)
 //   float: acc = packed_matmul(x, W) (+ bias for convolutions).
 //
+// Quantized convolutions gather their patches from a channels-last [N, D...,
+// C] copy of the input (columns in (kernel position, channel) order, the
+// weights packed to match) and run the epilogue in the accumulator's
+// [N, Y..., O] layout, transposing only the 8-bit result to [N, O, Y...];
+// a convolution whose input is such a transposed result reads the
+// channels-last tensor directly.
+//
+// Matmuls of two quantized activations (attention's Q K^T and P V) pack the
+// rhs at run time (PackedActivationMatMulLowering).
+//
 // Integer results are bit-identical to the generic lowering (integer
 // accumulation is exact). Float matmuls accumulate in the same increasing-k
 // order, so they match too; float convolutions add the bias after the sum
@@ -32,6 +42,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -278,6 +289,52 @@ struct PackedMatMulLowering : OpConversionPattern<MatMulOp> {
 // Conv (group 1): im2col + packed matmul
 //===----------------------------------------------------------------------===//
 
+/// The [N * prod(Y), prod(J) * C] patch matrix of the padded channels-last
+/// input [N, D..., C], columns in (j..., c) order: each patch row is a run
+/// of contiguous C-byte copies (vectorizable), where the [N, C, D...] form
+/// gathers single elements.
+Value buildIm2ColChannelsLast(OpBuilder &b, Location loc, Value input,
+                              ArrayRef<int64_t> kernel,
+                              ArrayRef<int64_t> outSpatial,
+                              ArrayRef<int64_t> strides,
+                              ArrayRef<int64_t> dilations) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t spatial = kernel.size();
+  int64_t batch = type.getDimSize(0), channels = type.getDimSize(1 + spatial);
+  // Iteration space (n, y1..yk, j1..jk, c).
+  SmallVector<int64_t> shape{batch};
+  shape.append(outSpatial.begin(), outSpatial.end());
+  shape.append(kernel.begin(), kernel.end());
+  shape.push_back(channels);
+  int64_t numDims = shape.size();
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> inExprs{d(0)};
+  for (int64_t i = 0; i < spatial; ++i)
+    inExprs.push_back(d(1 + i) * strides[i] +
+                      d(1 + spatial + i) * dilations[i]);
+  inExprs.push_back(d(numDims - 1));
+  Value init = createEmptyTensor(b, loc, shape, type.getElementType());
+  Value patches = linalg::GenericOp::create(
+                      b, loc, TypeRange{init.getType()}, ValueRange{input},
+                      ValueRange{init},
+                      SmallVector<AffineMap>{
+                          AffineMap::get(numDims, 0, inExprs, ctx),
+                          AffineMap::getMultiDimIdentityMap(numDims, ctx)},
+                      SmallVector<utils::IteratorType>(
+                          numDims, utils::IteratorType::parallel),
+                      [](OpBuilder &nb, Location nl, ValueRange args) {
+                        linalg::YieldOp::create(nb, nl, args[0]);
+                      })
+                      .getResult(0);
+  int64_t rows = batch, cols = channels;
+  for (int64_t y : outSpatial)
+    rows *= y;
+  for (int64_t j : kernel)
+    cols *= j;
+  return reshapeTensor(b, loc, patches, {rows, cols});
+}
+
 /// The [N * prod(Y), C * prod(J)] patch matrix of the padded input
 /// [N, C, D...] for kernel sizes `kernel`, written by one gather generic.
 Value buildIm2Col(OpBuilder &b, Location loc, Value input,
@@ -370,20 +427,45 @@ struct PackedConvLowering : OpConversionPattern<ConvOp> {
       codes = std::move(*w);
     }
 
-    // Pad the input with real zero: the zero point for codes.
+    // Integer convolutions gather patches from a channels-last copy of the
+    // input [N, D..., C], columns in (j..., c) order (runs of C contiguous
+    // bytes); the weight is packed in the same order. When the input is the
+    // channels-last result of a previous convolution transposed back (see
+    // below), that result is used directly. Float convolutions keep
+    // [N, C, D...] and (c, j...) columns, the generic lowering's order.
     Value input = adaptor.getInput();
+    bool channelsLast = bool(data);
+    if (channelsLast) {
+      SmallVector<int64_t> toChannelsLast{0}, fromChannelsLast{0, rank - 1};
+      for (int64_t i = 2; i < rank; ++i) {
+        toChannelsLast.push_back(i);
+        fromChannelsLast.push_back(i - 1);
+      }
+      toChannelsLast.push_back(1);
+      auto transpose = input.getDefiningOp<linalg::TransposeOp>();
+      if (transpose &&
+          transpose.getPermutation() == ArrayRef<int64_t>(fromChannelsLast))
+        input = transpose.getInput();
+      else
+        input = transposeTensor(rewriter, loc, input, toChannelsLast);
+    }
+    // Pad the input with real zero: the zero point for codes.
+    int64_t firstSpatial = channelsLast ? 1 : 2;
     ArrayRef<int64_t> pads = op.getPads();
     if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+      auto unpadded = cast<RankedTensorType>(input.getType());
       SmallVector<OpFoldResult> low, high;
       SmallVector<int64_t> shape;
       for (int64_t i = 0; i < rank; ++i) {
-        int64_t lo = i < 2 ? 0 : pads[i - 2];
-        int64_t hi = i < 2 ? 0 : pads[i - 2 + spatial];
+        int64_t s = i - firstSpatial;
+        bool isSpatial = s >= 0 && s < spatial;
+        int64_t lo = isSpatial ? pads[s] : 0;
+        int64_t hi = isSpatial ? pads[s + spatial] : 0;
         low.push_back(rewriter.getIndexAttr(lo));
         high.push_back(rewriter.getIndexAttr(hi));
-        shape.push_back(inputType.getDimSize(i) + lo + hi);
+        shape.push_back(unpadded.getDimSize(i) + lo + hi);
       }
-      Type element = cast<RankedTensorType>(input.getType()).getElementType();
+      Type element = unpadded.getElementType();
       Value padValue = createScalarConstant(
           rewriter, loc, element, data ? double(data.getZeroPoint()) : 0.0);
       input = tensor::PadOp::create(rewriter, loc,
@@ -400,27 +482,34 @@ struct PackedConvLowering : OpConversionPattern<ConvOp> {
         zeroPoint += 128;
       }
     }
-    Value patches = buildIm2Col(rewriter, loc, input, kernel, outSpatial,
-                                op.getStrides(), op.getDilations());
+    int64_t kernelSize = k / weightType.getDimSize(1);
+    int64_t inChannels = weightType.getDimSize(1);
+    Value patches =
+        channelsLast
+            ? buildIm2ColChannelsLast(rewriter, loc, input, kernel, outSpatial,
+                                      op.getStrides(), op.getDilations())
+            : buildIm2Col(rewriter, loc, input, kernel, outSpatial,
+                          op.getStrides(), op.getDilations());
+    // Weight code for patch column kk ((j..., c) order) and output o.
+    auto codeAt = [&](int64_t kk, int64_t o) {
+      return codes[o * k + (kk % inChannels) * kernelSize + kk / inChannels];
+    };
     int64_t k0 = data ? kIntK0 : 1;
     int64_t kPadded = ceilDiv(k, k0) * k0;
     patches = padColumns(rewriter, loc, patches, kPadded);
     SmallVector<int64_t> packedShape{ceilDiv(outChannels, kN0), kPadded / k0,
                                      kN0, k0};
-    Value rhs = data ? createPackedConstant<int8_t>(
-                           rewriter, loc,
-                           packRhs<int8_t>(k, outChannels, k0,
-                                           [&](int64_t kk, int64_t o) {
-                                             return codes[o * k + kk];
-                                           }),
-                           packedShape, rewriter.getI8Type())
-                     : createPackedConstant<float>(
-                           rewriter, loc,
-                           packRhs<float>(k, outChannels, 1,
-                                          [&](int64_t kk, int64_t o) {
-                                            return floats[o * k + kk];
-                                          }),
-                           packedShape, rewriter.getF32Type());
+    Value rhs =
+        data ? createPackedConstant<int8_t>(
+                   rewriter, loc, packRhs<int8_t>(k, outChannels, k0, codeAt),
+                   packedShape, rewriter.getI8Type())
+             : createPackedConstant<float>(
+                   rewriter, loc,
+                   packRhs<float>(k, outChannels, 1,
+                                  [&](int64_t kk, int64_t o) {
+                                    return floats[o * k + kk];
+                                  }),
+                   packedShape, rewriter.getF32Type());
     Value acc = sliceColumns(rewriter, loc,
                              buildPackedMatMul(rewriter, loc, patches, rhs),
                              outChannels);
@@ -466,24 +555,253 @@ struct PackedConvLowering : OpConversionPattern<ConvOp> {
       return success();
     }
 
+    // The integer epilogue runs in the accumulator's [N, Y..., O] layout,
+    // where reading the i32 accumulator and writing the result are both
+    // contiguous (vectorizable); only the narrow result is then transposed
+    // to [N, O, Y...].
+    SmallVector<int64_t> nyoShape(accView);
+    nyoShape.back() = outChannels;
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
     Value corrected =
-        correctZeroPoint(rewriter, loc, acc, accMap, outShape, 1, zeroPoint,
-                         columnSums(k, outChannels, [&](int64_t kk, int64_t o) {
-                           return codes[o * k + kk];
-                         }));
+        correctZeroPoint(rewriter, loc, acc, identity, nyoShape, rank - 1,
+                         zeroPoint, columnSums(k, outChannels, codeAt));
     Epilogue e;
     e.data = data;
     e.weight = weight;
     e.result = resultQuant;
-    e.resultType = resultType;
+    e.resultType = RankedTensorType::get(nyoShape, resultType.getElementType());
     e.weightExprs.assign(weightType.getRank(), getAffineConstantExpr(0, ctx));
-    e.weightExprs[0] = getAffineDimExpr(1, ctx);
+    e.weightExprs[0] = getAffineDimExpr(rank - 1, ctx);
     if (Value bias = adaptor.getBias()) {
       e.bias = bias;
       e.biasQuant = getUniformElementType(op.getBias().getType());
-      e.biasDim = 1;
+      e.biasDim = rank - 1;
     }
-    rewriter.replaceOp(op, buildEpilogue(rewriter, loc, corrected, e));
+    SmallVector<int64_t> perm{0, rank - 1};
+    for (int64_t i = 1; i < rank - 1; ++i)
+      perm.push_back(i);
+    rewriter.replaceOp(
+        op, transposeTensor(rewriter, loc,
+                            buildEpilogue(rewriter, loc, corrected, e), perm));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// MatMul of two activations: the rhs packed at run time
+//===----------------------------------------------------------------------===//
+
+/// A linalg.generic over `shape` with `inputs` read through `maps` and one
+/// output of `element` type, filled by `body` (reductions start from
+/// `init`, or a tensor.empty when null).
+Value buildGeneric(
+    OpBuilder &b, Location loc, ValueRange inputs,
+    ArrayRef<AffineMap> inputMaps, AffineMap outMap, ArrayRef<int64_t> outShape,
+    Type element, Value init, ArrayRef<utils::IteratorType> iterators,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  if (!init)
+    init = createEmptyTensor(b, loc, outShape, element);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(outMap);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+             iterators,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl, body(nb, nl, args));
+             })
+      .getResult(0);
+}
+
+/// Batches of an activation x activation matmul get one qc.packed_matmul
+/// each (unrolled: this pass creates no loops); more keep the generic
+/// lowering rather than growing the code.
+constexpr int64_t kMaxActivationBatches = 64;
+
+/// qc.matmul of two quantized activations (attention's Q K^T and P V):
+/// [B..., M, K] x [B..., K, N] with 8-bit codes per tensor. The rhs is
+/// packed at run time into the [N1, K1, 16, 4] layout (as s8), each batch
+/// runs the packed kernel, and the zero points are corrected with row and
+/// column sums:
+///
+///   a_u = lhs code (u8; xor 0x80 for i8, zp_a_u = zp_a + 128)
+///   b_s = rhs code (s8; xor 0x80 for u8, zp_b_s = zp_b - 128)
+///   acc = sum_k a_u b_s - zp_b_s rowsum(a_u) - zp_a_u colsum(b_s)
+///         + K zp_a_u zp_b_s                  = sum_k (a - zp_a)(b - zp_b)
+///
+/// Integer arithmetic throughout, so the accumulator is bit-identical to
+/// the generic lowering's; the epilogue is the same.
+struct PackedActivationMatMulLowering : OpConversionPattern<MatMulOp> {
+  PackedActivationMatMulLowering(const TypeConverter &converter,
+                                 MLIRContext *ctx)
+      : OpConversionPattern(converter, ctx, /*benefit=*/2) {}
+
+  LogicalResult
+  matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
+    auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+    UniformType data = getUniformElementType(lhsType);
+    UniformType other = getUniformElementType(rhsType);
+    UniformType resultQuant = getUniformElementType(op.getType());
+    if (!isPackableData(data) || !isPackableData(other))
+      return rewriter.notifyMatchFailure(op, "operands are not 8-bit codes "
+                                             "per tensor");
+    if (auto cast = op.getRhs().getDefiningOp<StorageCastOp>())
+      if (matchPattern(cast.getInput(), m_Constant()))
+        return rewriter.notifyMatchFailure(op, "constant rhs: packed at "
+                                               "compile time");
+    if (resultQuant && !resultQuant.isPerTensor())
+      return rewriter.notifyMatchFailure(op, "result not per tensor");
+    if (!lhsType.hasStaticShape() || !rhsType.hasStaticShape() ||
+        lhsType.getRank() < 2 || lhsType.getRank() != rhsType.getRank() ||
+        lhsType.getShape().drop_back(2) != rhsType.getShape().drop_back(2))
+      return rewriter.notifyMatchFailure(op, "not [B..., M, K] x [B..., K, N]");
+    int64_t rank = lhsType.getRank();
+    int64_t m = lhsType.getDimSize(rank - 2), k = lhsType.getDimSize(rank - 1);
+    int64_t n = rhsType.getDimSize(rank - 1);
+    if (k % kIntK0 != 0 || n % kN0 != 0)
+      return rewriter.notifyMatchFailure(op, "K not a multiple of 4 or N not "
+                                             "a multiple of 16");
+    int64_t batch = lhsType.getNumElements() / (m * k);
+    if (batch > kMaxActivationBatches)
+      return rewriter.notifyMatchFailure(op, "too many batches to unroll");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    auto par = utils::IteratorType::parallel;
+    auto red = utils::IteratorType::reduction;
+
+    Value lhs = reshapeTensor(rewriter, loc, adaptor.getLhs(), {batch, m, k});
+    int64_t zpA = data.getZeroPoint();
+    if (data.getIsSigned()) {
+      lhs = flipSignBits(rewriter, loc, lhs);
+      zpA += 128;
+    }
+    Value rhs = reshapeTensor(rewriter, loc, adaptor.getRhs(), {batch, k, n});
+    bool flipRhs = !other.getIsSigned();
+    int64_t zpB = other.getZeroPoint() - (flipRhs ? 128 : 0);
+    Value mask = createScalarConstant(rewriter, loc, i8, -128.0);
+    auto toS8 = [&](OpBuilder &b, Location l, Value code) -> Value {
+      return flipRhs ? arith::XOrIOp::create(b, l, code, mask).getResult()
+                     : code;
+    };
+
+    // rhs [B, K, N] -> [B, N1, K1, 16, 4] s8, loops (b, n1, k1, n0, k0).
+    int64_t n1 = n / kN0, k1 = k / kIntK0;
+    Value packed = buildGeneric(
+        rewriter, loc, rhs,
+        AffineMap::get(5, 0, {d(0), d(2) * kIntK0 + d(4), d(1) * kN0 + d(3)},
+                       ctx),
+        AffineMap::getMultiDimIdentityMap(5, ctx), {batch, n1, k1, kN0, kIntK0},
+        i8, {}, {par, par, par, par, par},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          return toS8(b, l, args[0]);
+        });
+
+    // One packed matmul per batch, each into its slice of a zero [B, M, N].
+    Value acc = createFilledTensor(rewriter, loc, {batch, m, n},
+                                   createScalarConstant(rewriter, loc, i32, 0));
+    auto slice = [&](Value source, int64_t bi, Type sliceType) {
+      auto type = cast<RankedTensorType>(source.getType());
+      SmallVector<OpFoldResult> offsets(type.getRank(),
+                                        rewriter.getIndexAttr(0));
+      offsets[0] = rewriter.getIndexAttr(bi);
+      SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(1)};
+      for (int64_t s : type.getShape().drop_front())
+        sizes.push_back(rewriter.getIndexAttr(s));
+      SmallVector<OpFoldResult> strides(type.getRank(),
+                                        rewriter.getIndexAttr(1));
+      return std::make_tuple(offsets, sizes, strides,
+                             cast<RankedTensorType>(sliceType));
+    };
+    auto extract = [&](Value source, int64_t bi) -> Value {
+      auto type = cast<RankedTensorType>(source.getType());
+      auto sliceType = RankedTensorType::get(type.getShape().drop_front(),
+                                             type.getElementType());
+      auto [offsets, sizes, strides, t] = slice(source, bi, sliceType);
+      return tensor::ExtractSliceOp::create(rewriter, loc, t, source, offsets,
+                                            sizes, strides);
+    };
+    for (int64_t bi = 0; bi < batch; ++bi) {
+      Value tile =
+          PackedMatMulOp::create(
+              rewriter, loc, TypeRange{RankedTensorType::get({m, n}, i32)},
+              extract(lhs, bi), extract(packed, bi), extract(acc, bi))
+              .getResult()[0];
+      auto [offsets, sizes, strides, t] = slice(acc, bi, tile.getType());
+      (void)t;
+      acc = tensor::InsertSliceOp::create(rewriter, loc, tile, acc, offsets,
+                                          sizes, strides);
+    }
+
+    // Zero-point corrections from row sums of a_u and column sums of b_s.
+    SmallVector<Value> inputs{acc};
+    SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(3, ctx)};
+    Value zero = createScalarConstant(rewriter, loc, i32, 0);
+    if (zpB != 0) {
+      inputs.push_back(buildGeneric(
+          rewriter, loc, lhs, AffineMap::getMultiDimIdentityMap(3, ctx),
+          AffineMap::get(3, 0, {d(0), d(1)}, ctx), {batch, m}, i32,
+          createFilledTensor(rewriter, loc, {batch, m}, zero), {par, par, red},
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            return arith::AddIOp::create(
+                       b, l, args[1],
+                       arith::ExtUIOp::create(b, l, i32, args[0]))
+                .getResult();
+          }));
+      maps.push_back(AffineMap::get(3, 0, {d(0), d(1)}, ctx));
+    }
+    if (zpA != 0) {
+      // Loops (b, n, k) over rhs [B, K, N].
+      inputs.push_back(buildGeneric(
+          rewriter, loc, rhs, AffineMap::get(3, 0, {d(0), d(2), d(1)}, ctx),
+          AffineMap::get(3, 0, {d(0), d(1)}, ctx), {batch, n}, i32,
+          createFilledTensor(rewriter, loc, {batch, n}, zero), {par, par, red},
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            return arith::AddIOp::create(
+                       b, l, args[1],
+                       arith::ExtSIOp::create(b, l, i32, toS8(b, l, args[0])))
+                .getResult();
+          }));
+      maps.push_back(AffineMap::get(3, 0, {d(0), d(2)}, ctx));
+    }
+    if (inputs.size() > 1) {
+      int64_t constantTerm = k * zpA * zpB;
+      acc = buildGeneric(
+          rewriter, loc, inputs, maps,
+          AffineMap::getMultiDimIdentityMap(3, ctx), {batch, m, n}, i32, {},
+          {par, par, par}, [&](OpBuilder &b, Location l, ValueRange args) {
+            Value v = args[0];
+            unsigned next = 1;
+            auto scaled = [&](Value sum, int64_t factor) {
+              return arith::MulIOp::create(
+                  b, l, sum, createScalarConstant(b, l, i32, double(factor)));
+            };
+            if (zpB != 0)
+              v = arith::SubIOp::create(b, l, v, scaled(args[next++], zpB));
+            if (zpA != 0)
+              v = arith::SubIOp::create(b, l, v, scaled(args[next++], zpA));
+            if (constantTerm != 0)
+              v = arith::AddIOp::create(
+                  b, l, v,
+                  createScalarConstant(b, l, i32,
+                                       double(int32_t(constantTerm))));
+            return v;
+          });
+    }
+
+    auto resultType =
+        cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    SmallVector<int64_t> accShape(resultType.getShape());
+    acc = reshapeTensor(rewriter, loc, acc, accShape);
+    Epilogue e;
+    e.data = data;
+    e.weight = other;
+    e.result = resultQuant;
+    e.resultType = resultType;
+    e.weightExprs.assign(rank, getAffineConstantExpr(0, ctx));
+    rewriter.replaceOp(op, buildEpilogue(rewriter, loc, acc, e));
     return success();
   }
 };
@@ -492,6 +810,7 @@ struct PackedConvLowering : OpConversionPattern<ConvOp> {
 
 void mlir::qc::populatePackedComputePatterns(const TypeConverter &converter,
                                              RewritePatternSet &patterns) {
-  patterns.add<PackedMatMulLowering, PackedConvLowering>(converter,
-                                                         patterns.getContext());
+  patterns.add<PackedMatMulLowering, PackedConvLowering,
+               PackedActivationMatMulLowering>(converter,
+                                               patterns.getContext());
 }

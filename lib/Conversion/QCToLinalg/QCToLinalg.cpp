@@ -627,6 +627,7 @@ struct ConvertQCToLinalgPass
     target.addIllegalDialect<QCDialect>();
     // The CPU kernel form that the packed patterns produce.
     target.addLegalOp<PackedMatMulOp>();
+    target.addLegalOp<PackedDequantMatMulOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect>();
     target.markUnknownOpDynamicallyLegal(
@@ -640,6 +641,8 @@ struct ConvertQCToLinalgPass
     populateQCToLinalgPatterns(converter, patterns);
     if (packedKernels)
       populatePackedComputePatterns(converter, patterns);
+    if (packedKernels)
+      populateWeightOnlyComputePatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);

@@ -32,6 +32,12 @@ void populateQuantizedComputePatterns(const TypeConverter &converter,
 void populatePackedComputePatterns(const TypeConverter &converter,
                                    RewritePatternSet &patterns);
 
+/// Higher-benefit patterns for weight-only qc.matmul (float data, 4-/8-bit
+/// constant weights per tensor, column or group along K): codes packed at
+/// compile time for qc.packed_dequant_matmul (CPU kernels).
+void populateWeightOnlyComputePatterns(const TypeConverter &converter,
+                                       RewritePatternSet &patterns);
+
 /// Scalar code for one element, shared by the lowering and by fused kernels.
 /// `scale` has the expressed type and `zeroPoint` is i32.
 ///

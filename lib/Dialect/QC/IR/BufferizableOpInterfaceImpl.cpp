@@ -41,11 +41,37 @@ struct PackedMatMulBufferization
   }
 };
 
+/// qc.packed_dequant_matmul on tensors -> the same op on buffers.
+struct PackedDequantMatMulBufferization
+    : public DstBufferizableOpInterfaceExternalModel<
+          PackedDequantMatMulBufferization, PackedDequantMatMulOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto matmul = cast<PackedDequantMatMulOp>(op);
+    SmallVector<Value> buffers;
+    for (Value operand : op->getOperands()) {
+      FailureOr<Value> buffer = getBuffer(rewriter, operand, options, state);
+      if (failed(buffer))
+        return failure();
+      buffers.push_back(*buffer);
+    }
+    rewriter.setInsertionPoint(op);
+    PackedDequantMatMulOp::create(
+        rewriter, op->getLoc(), TypeRange{}, buffers[0], buffers[1], buffers[2],
+        buffers[3], buffers[4], matmul.getBits(), matmul.getGroupSize());
+    replaceOpWithBufferizedValues(rewriter, op, buffers[4]);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::qc::registerBufferizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, QCDialect *) {
     PackedMatMulOp::attachInterface<PackedMatMulBufferization>(*ctx);
+    PackedDequantMatMulOp::attachInterface<PackedDequantMatMulBufferization>(
+        *ctx);
   });
 }

@@ -334,3 +334,74 @@ void PackedMatMulOp::getEffects(
   effects.emplace_back(MemoryEffects::Write::get(), &getInitMutable(),
                        SideEffects::DefaultResource::get());
 }
+
+//===----------------------------------------------------------------------===//
+// PackedDequantMatMulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PackedDequantMatMulOp::verify() {
+  auto lhs = cast<ShapedType>(getLhs().getType());
+  auto rhs = cast<ShapedType>(getRhs().getType());
+  auto scales = cast<ShapedType>(getScales().getType());
+  auto zeroPoints = cast<ShapedType>(getZeroPoints().getType());
+  auto init = cast<ShapedType>(getInit().getType());
+  SmallVector<ShapedType> all{lhs, rhs, scales, zeroPoints, init};
+  if (llvm::any_of(all, [](ShapedType t) { return !t.hasStaticShape(); }))
+    return emitOpError() << "operands must have static shapes";
+  bool tensors =
+      llvm::all_of(all, [](ShapedType t) { return isa<RankedTensorType>(t); });
+  bool memrefs =
+      llvm::all_of(all, [](ShapedType t) { return isa<MemRefType>(t); });
+  if (!tensors && !memrefs)
+    return emitOpError() << "operands must be all tensors or all memrefs";
+  if (tensors != (getNumResults() == 1))
+    return emitOpError() << "has one result on tensors and none on memrefs";
+  if (tensors && getResult()[0].getType() != init)
+    return emitOpError() << "result type must match init";
+  int64_t bits = getBits(), groupSize = getGroupSize();
+  if (bits != 4 && bits != 8)
+    return emitOpError() << "bits must be 4 or 8, got " << bits;
+  if (groupSize < 1)
+    return emitOpError() << "group_size must be positive, got " << groupSize;
+  if (lhs.getRank() != 2 || rhs.getRank() != 3 || scales.getRank() != 3 ||
+      zeroPoints.getRank() != 3 || init.getRank() != 2)
+    return emitOpError() << "expects lhs [M, K], rhs [N1, ceil(K / K0), 16], "
+                            "scales and zero_points [N1, G, 16] and init "
+                            "[M, N1 * 16]";
+  if (!lhs.getElementType().isF32() || !rhs.getElementType().isInteger(32) ||
+      !scales.getElementType().isF32() ||
+      !zeroPoints.getElementType().isF32() || !init.getElementType().isF32())
+    return emitOpError() << "expects f32 lhs, scales, zero_points and init "
+                            "and an i32 rhs";
+  int64_t k = lhs.getDimSize(1), k0 = getK0();
+  int64_t n1 = rhs.getDimSize(0), words = (k + k0 - 1) / k0;
+  if (rhs.getDimSize(1) != words || rhs.getDimSize(2) != 16)
+    return emitOpError() << "rhs must be [N1, " << words
+                         << ", 16] for K = " << k << " and " << bits
+                         << "-bit codes";
+  int64_t groups = (k + groupSize - 1) / groupSize;
+  SmallVector<int64_t> paramShape{n1, groups, 16};
+  if (scales.getShape() != ArrayRef<int64_t>(paramShape) ||
+      zeroPoints.getShape() != ArrayRef<int64_t>(paramShape))
+    return emitOpError() << "scales and zero_points must be [" << n1 << ", "
+                         << groups << ", 16]";
+  if (init.getDimSize(0) != lhs.getDimSize(0) || init.getDimSize(1) != n1 * 16)
+    return emitOpError() << "init must be [M, N1 * 16] = [" << lhs.getDimSize(0)
+                         << ", " << n1 * 16 << "]";
+  return success();
+}
+
+void PackedDequantMatMulOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  if (!isa<MemRefType>(getInit().getType()))
+    return;
+  for (OpOperand *operand : {&getLhsMutable(), &getRhsMutable(),
+                             &getScalesMutable(), &getZeroPointsMutable()})
+    effects.emplace_back(MemoryEffects::Read::get(), operand,
+                         SideEffects::DefaultResource::get());
+  effects.emplace_back(MemoryEffects::Read::get(), &getInitMutable(),
+                       SideEffects::DefaultResource::get());
+  effects.emplace_back(MemoryEffects::Write::get(), &getInitMutable(),
+                       SideEffects::DefaultResource::get());
+}

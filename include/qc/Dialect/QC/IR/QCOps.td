@@ -276,4 +276,69 @@ def QC_PackedMatMulOp : QC_Op<"packed_matmul", [
   }];
 }
 
+def QC_PackedDequantMatMulOp : QC_Op<"packed_dequant_matmul", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "float matrix product with packed group-quantized weights";
+  let description = [{
+    The CPU form of a weight-only (`w4a16` / `w8a16`) matmul whose weight
+    is known at compile time: float activations times integer weight codes
+    that the kernel dequantizes in registers. The codes of 16 consecutive
+    columns and `K0 = 32 / bits` consecutive reduction steps share one
+    64-byte row of `rhs`: with `bits` = 4 or 8, `rhs` is
+    `[N1, ceil(K / K0), 16] x i32`, and the code of input `k` and column
+    `n = 16 * n1 + n0` is the unsigned bit field
+
+    ```
+    code(k, n) = (rhs[n1, k / K0, n0] >> (bits * (k mod K0))) & (2^bits - 1)
+    ```
+
+    (int4: eight codes per 32-bit word, two per byte). The reduction
+    dimension is split into groups of `group_size` inputs, group `g`
+    covering `k` in `[g * group_size, min((g + 1) * group_size, K))`, with
+    one scale and one zero point per (group, column), stored in the same
+    column tiles: `scales` and `zero_points` are `[N1, G, 16] x f32` with
+    `G = ceil(K / group_size)`. For `lhs` `[M, K]` and `init`
+    `[M, N1 * 16]`:
+
+    ```
+    result[m, n] = init[m, n] + sum_{g < G} scales[n1, g, n0] *
+        sum_{k in group g} lhs[m, k] * (code(k, n) - zero_points[n1, g, n0])
+    ```
+
+    Everything is `f32`; the sums may be evaluated in any order (float
+    reassociation). Signed weights are stored with their codes offset to
+    unsigned (`q + 2^(bits-1)`) and the zero point offset likewise.
+
+    Works on tensors (destination style: the result is `init` updated) and,
+    after bufferization, on memrefs (no result; `init` is updated in
+    place).
+
+    ```mlir
+    %y = qc.packed_dequant_matmul
+           ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<4x32x16xi32>,
+               tensor<4x2x16xf32>, tensor<4x2x16xf32>)
+           outs(%acc : tensor<1x64xf32>) {bits = 4 : i64, group_size = 128 : i64}
+           -> tensor<1x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyShaped:$lhs, AnyShaped:$rhs, AnyShaped:$scales,
+                       AnyShaped:$zero_points, AnyShaped:$init,
+                       I64Attr:$bits, I64Attr:$group_size);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $lhs `,` $rhs `,` $scales `,` $zero_points `:` type($lhs) `,`
+    type($rhs) `,` type($scales) `,` type($zero_points) `)`
+    `outs` `(` $init `:` type($init) `)` attr-dict (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
+    /// Codes per 32-bit word of the packed rhs (reduction steps per row).
+    int64_t getK0() { return 32 / getBits(); }
+  }];
+}
+
 #endif // QC_DIALECT_QC_IR_QCOPS_TD

@@ -1,0 +1,28 @@
+//===- WeightOnlyKernels.h - Kernels for qc.packed_dequant_matmul -*- C++ -*-//
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_LIB_CONVERSION_PACKEDTOCPU_WEIGHTONLYKERNELS_H
+#define QC_LIB_CONVERSION_PACKEDTOCPU_WEIGHTONLYKERNELS_H
+
+#include "qc/Dialect/QC/IR/QCDialect.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::qc {
+
+/// Emits, before `op` (a qc.packed_dequant_matmul on memrefs), the loops
+/// that compute it: register-blocked vector code that dequantizes the codes
+/// in registers, or plain scalar loops for layouts the kernel does not
+/// cover. The column-block loop is an scf.parallel when `parallel` is set.
+/// With `x86`, the kernel also has a faster form that feeds the codes to the
+/// FMAs as denormal floats, chosen at run time when MXCSR.DAZ is clear.
+/// Does not erase `op`.
+void emitPackedDequantMatMul(OpBuilder &b, PackedDequantMatMulOp op,
+                             bool parallel, bool x86);
+
+} // namespace mlir::qc
+
+#endif // QC_LIB_CONVERSION_PACKEDTOCPU_WEIGHTONLYKERNELS_H

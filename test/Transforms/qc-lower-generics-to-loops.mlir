@@ -1,0 +1,130 @@
+// RUN: qc-opt %s -split-input-file --qc-lower-generics-to-loops | FileCheck %s
+
+#in = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// A row maximum: the accumulator is loaded once per row, carried through
+// the k loop as an iter_arg and stored once; no store inside the k loop.
+// CHECK-LABEL: func.func @row_max
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:   %[[INIT:.*]] = memref.load %arg1[%[[I]]]
+// CHECK:   %[[R:.*]] = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[INIT]]) -> (f32)
+// CHECK:     %[[X:.*]] = memref.load %arg0[%[[I]], %[[K]]]
+// CHECK:     %[[M:.*]] = arith.maximumf %[[ACC]], %[[X]] : f32
+// CHECK-NOT: memref.store
+// CHECK:     scf.yield %[[M]] : f32
+// CHECK:   memref.store %[[R]], %arg1[%[[I]]]
+// CHECK-NOT: linalg.generic
+func.func @row_max(%x: memref<4x8xf32>, %out: memref<4xf32>) {
+  linalg.generic {indexing_maps = [#in, #row], iterator_types = ["parallel", "reduction"]} ins(%x : memref<4x8xf32>) outs(%out : memref<4xf32>) {
+  ^bb0(%v: f32, %m: f32):
+    %r = arith.maximumf %m, %v : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+#in = affine_map<(d0, d1) -> (d0, d1)>
+#bcast = affine_map<(d0, d1) -> (d0, 0)>
+
+// Elementwise with a value broadcast along the row (softmax's x - max): the
+// row's value is loaded before the inner loop; the store stays inside.
+// CHECK-LABEL: func.func @subtract_row_max
+// CHECK: scf.for %[[I:.*]] =
+// CHECK:   %[[M:.*]] = memref.load %arg1[%[[I]], %{{.*}}] : memref<4x1xf32>
+// CHECK:   scf.for %[[J:.*]] =
+// CHECK:     %[[X:.*]] = memref.load %arg0[%[[I]], %[[J]]]
+// CHECK:     %[[D:.*]] = arith.subf %[[X]], %[[M]]
+// CHECK:     memref.store %[[D]], %arg0[%[[I]], %[[J]]]
+func.func @subtract_row_max(%x: memref<4x8xf32>, %m: memref<4x1xf32>) {
+  linalg.generic {indexing_maps = [#in, #bcast, #in], iterator_types = ["parallel", "parallel"]} ins(%x, %m : memref<4x8xf32>, memref<4x1xf32>) outs(%x : memref<4x8xf32>) {
+  ^bb0(%v: f32, %mx: f32, %o: f32):
+    %d = arith.subf %v, %mx : f32
+    linalg.yield %d : f32
+  }
+  return
+}
+
+// -----
+
+#in = affine_map<(d0, d1, d2) -> (d0, d2, d1)>
+#out = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// Index ops read the loop indices; a transposed read indexes by them.
+// CHECK-LABEL: func.func @index_and_stride
+// CHECK: scf.for %[[A:.*]] =
+// CHECK:   scf.for %[[B:.*]] =
+// CHECK:     scf.for %[[C:.*]] = {{.*}} iter_args
+// CHECK:       memref.load %arg0[%[[A]], %[[C]], %[[B]]]
+// CHECK:       arith.index_cast %[[C]]
+func.func @index_and_stride(%x: memref<2x5x3xi32>, %out: memref<2x3xi32>) {
+  linalg.generic {indexing_maps = [#in, #out], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : memref<2x5x3xi32>) outs(%out : memref<2x3xi32>) {
+  ^bb0(%v: i32, %s: i32):
+    %k = linalg.index 2 : index
+    %ki = arith.index_cast %k : index to i32
+    %p = arith.muli %v, %ki : i32
+    %a = arith.addi %s, %p : i32
+    linalg.yield %a : i32
+  }
+  return
+}
+
+// -----
+
+#in = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+
+// A reduction that is not innermost (a column sum), tensors, and an
+// in-place reduction (an input that is also the output) are left alone.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-COUNT-3: linalg.generic
+func.func @left_alone(%x: memref<4x8xf32>, %out: memref<8xf32>, %t: tensor<4x8xf32>, %acc: memref<4x4xf32>) -> tensor<4x8xf32> {
+  linalg.generic {indexing_maps = [#in, #col], iterator_types = ["reduction", "parallel"]} ins(%x : memref<4x8xf32>) outs(%out : memref<8xf32>) {
+  ^bb0(%v: f32, %s: f32):
+    %a = arith.addf %s, %v : f32
+    linalg.yield %a : f32
+  }
+  %r = linalg.generic {indexing_maps = [#in, #in], iterator_types = ["parallel", "parallel"]} ins(%t : tensor<4x8xf32>) outs(%t : tensor<4x8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    linalg.yield %n : f32
+  } -> tensor<4x8xf32>
+  linalg.generic {indexing_maps = [#in, affine_map<(d0, d1) -> (d0, 0)>], iterator_types = ["parallel", "reduction"]} ins(%acc : memref<4x4xf32>) outs(%acc : memref<4x4xf32>) {
+  ^bb0(%v: f32, %s: f32):
+    %a = arith.addf %s, %v : f32
+    linalg.yield %a : f32
+  }
+  return %r : tensor<4x8xf32>
+}
+
+// -----
+
+#in = affine_map<(d0, d1, d2, d3) -> (d0, d1 * 2 + d2, d3)>
+#win = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#out = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
+
+// A pooling window (two trailing reductions): both window loops carry the
+// accumulator, the strided read becomes an affine.apply, one store per
+// output after the nest.
+// CHECK-LABEL: func.func @max_pool
+// CHECK: scf.for %[[N:.*]] =
+// CHECK:   scf.for %[[Y:.*]] =
+// CHECK:     %[[INIT:.*]] = memref.load %arg2[%[[N]], %[[Y]]]
+// CHECK:     %[[R:.*]] = scf.for %[[KY:.*]] = {{.*}} iter_args(%[[A0:.*]] = %[[INIT]]) -> (i8)
+// CHECK:       %[[R2:.*]] = scf.for %[[KX:.*]] = {{.*}} iter_args(%[[A1:.*]] = %[[A0]]) -> (i8)
+// CHECK:         %[[ROW:.*]] = affine.apply #{{.*}}(%[[N]], %[[Y]], %[[KY]], %[[KX]])
+// CHECK:         %[[V:.*]] = memref.load %arg0[%[[N]], %[[ROW]], %[[KX]]]
+// CHECK:         %[[M:.*]] = arith.maxui %[[A1]], %[[V]] : i8
+// CHECK:         scf.yield %[[M]] : i8
+// CHECK:       scf.yield %[[R2]] : i8
+// CHECK:     memref.store %[[R]], %arg2[%[[N]], %[[Y]]]
+func.func @max_pool(%x: memref<2x8x2xi8>, %w: memref<2x2xi1>, %out: memref<2x4xi8>) {
+  linalg.generic {indexing_maps = [#in, #win, #out], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%x, %w : memref<2x8x2xi8>, memref<2x2xi1>) outs(%out : memref<2x4xi8>) {
+  ^bb0(%v: i8, %unused: i1, %m: i8):
+    %r = arith.maxui %m, %v : i8
+    linalg.yield %r : i8
+  }
+  return
+}
