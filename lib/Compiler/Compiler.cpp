@@ -794,7 +794,7 @@ LogicalResult mlir::qc::emitSharedObject(ModuleOp module,
   buildCPUPipeline(pm, pipeline);
   if (failed(pm.run(module)))
     return failure();
-  if (failed(emitSharedObject(module, *target, output)))
+  if (failed(emitAndLinkSharedObject(module, *target, output)))
     return failure();
   if (!header.empty()) {
     auto file = openOutputFile(header, &error);

@@ -229,10 +229,10 @@ LogicalResult mlir::qc::linkSharedObject(StringRef objectPath,
   return success();
 }
 
-LogicalResult mlir::qc::emitSharedObject(ModuleOp module,
-                                         const TargetSpec &target,
-                                         StringRef outputPath,
-                                         ArrayRef<std::string> extraInputs) {
+LogicalResult
+mlir::qc::emitAndLinkSharedObject(ModuleOp module, const TargetSpec &target,
+                                  StringRef outputPath,
+                                  ArrayRef<std::string> extraInputs) {
   Location loc = module.getLoc();
   SmallString<0> objectBytes;
   llvm::raw_svector_ostream objectStream(objectBytes);

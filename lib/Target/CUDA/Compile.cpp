@@ -199,7 +199,7 @@ LogicalResult emitEmulatedSharedObject(ModuleOp module,
   if (failed(host))
     return emitError(loc) << error;
   host->optLevel = 2;
-  if (failed(emitSharedObject(module, *host, output)))
+  if (failed(emitAndLinkSharedObject(module, *host, output)))
     return failure();
   return writeHeader(loc, signature, options.symbolName, header);
 }
@@ -315,7 +315,7 @@ LogicalResult mlir::qc::emitCUDASharedObject(ModuleOp module,
   FailureOr<std::string> support = findSupportLibrary(error);
   if (failed(support))
     return emitError(loc) << error;
-  if (failed(emitSharedObject(module, *host, output, {*support})))
+  if (failed(emitAndLinkSharedObject(module, *host, output, {*support})))
     return failure();
 
   return writeHeader(loc, *signature, options.symbolName, header);

@@ -53,9 +53,10 @@ LogicalResult linkSharedObject(llvm::StringRef objectPath,
 
 /// emitObject into a temporary file, then linkSharedObject; errors are
 /// reported at the module's location.
-LogicalResult emitSharedObject(ModuleOp module, const TargetSpec &target,
-                               llvm::StringRef outputPath,
-                               llvm::ArrayRef<std::string> extraInputs = {});
+LogicalResult
+emitAndLinkSharedObject(ModuleOp module, const TargetSpec &target,
+                        llvm::StringRef outputPath,
+                        llvm::ArrayRef<std::string> extraInputs = {});
 
 } // namespace mlir::qc
 
