@@ -37,10 +37,36 @@ static std::optional<unsigned> lastDim(AffineMap map) {
   return std::nullopt;
 }
 
+/// Whether `op` reduces over a window: no indexing map walks a reduction
+/// dimension together with a parallel one. Pooling reads `x[n, 2 * h + kh,
+/// 2 * w + kw, c]` (and perhaps a window-shaped `w[kh, kw]`), whereas a
+/// contraction reads `A[m, k]` and a row reduction `x[m, k]`.
+static bool isWindowReduction(linalg::GenericOp op) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (AffineMap map : op.getIndexingMapsArray()) {
+    bool walksReduction = false, usesParallel = false;
+    for (AffineExpr result : map.getResults())
+      if (auto dim = dyn_cast<AffineDimExpr>(result))
+        walksReduction |=
+            iterators[dim.getPosition()] == utils::IteratorType::reduction;
+    for (unsigned d = 0; d < map.getNumDims(); ++d)
+      usesParallel |= iterators[d] == utils::IteratorType::parallel &&
+                      map.isFunctionOfDim(d);
+    if (walksReduction && usesParallel)
+      return false;
+  }
+  return true;
+}
+
 /// The interchange vector that moves `op`'s output-contiguous parallel
 /// dimension innermost, or an empty one when that does not help: the
 /// innermost loop is already parallel, or no input reads along it
 /// contiguously (a row reduction, where the move would make reads strided).
+/// A window reduction (pooling) keeps its window innermost, after the
+/// output-contiguous dimension: each output element's accumulator then stays
+/// in a register over the small window (`qc-lower-generics-to-loops`), and
+/// the loop over the contiguous dimension vectorizes once LLVM has unrolled
+/// the window.
 static SmallVector<unsigned> innermostContiguous(linalg::GenericOp op) {
   unsigned rank = op.getNumLoops();
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
@@ -58,6 +84,19 @@ static SmallVector<unsigned> innermostContiguous(linalg::GenericOp op) {
   if (!contiguousInput)
     return {};
   SmallVector<unsigned> order;
+  if (isWindowReduction(op)) {
+    // Parallel loops (the output-contiguous one last), then the window.
+    for (unsigned d = 0; d < rank; ++d)
+      if (d != *out && iterators[d] == utils::IteratorType::parallel)
+        order.push_back(d);
+    order.push_back(*out);
+    for (unsigned d = 0; d < rank; ++d)
+      if (iterators[d] == utils::IteratorType::reduction)
+        order.push_back(d);
+    if (llvm::equal(order, llvm::seq<unsigned>(0, rank)))
+      return {};
+    return order;
+  }
   for (unsigned d = 0; d < rank; ++d)
     if (d != *out)
       order.push_back(d);

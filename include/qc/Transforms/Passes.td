@@ -30,6 +30,15 @@ def FuseElementwisePass : Pass<"qc-fuse-elementwise", "func::FuncOp"> {
     each producer element is computed once. Upstream's default also fuses a
     producer into reductions and broadcasts (a quantize into the k loop of a
     matmul, recomputed for every output column).
+
+    It also folds `linalg.transpose` ops into the generics around them:
+    a generic consuming a transpose reads the transpose's input through the
+    permuted indexing map, and a single-use, single-result generic whose
+    result is transposed writes the transposed layout directly (when its
+    init is unread or a `linalg.fill`, refilled in the new shape). A
+    channels-last convolution whose result is transposed to NCHW for a
+    global average pool or a max pool (and back) then needs no transposed
+    copy. Only the addressing changes; results are bit-identical.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
@@ -51,6 +60,14 @@ def ReorderReductionLoopsPass
     element still accumulates over k in the same order, so results are
     bit-identical. Row reductions (softmax sums, LayerNorm means), where no
     input is contiguous along an output dimension, are left alone.
+    Window reductions (pooling: no indexing map walks a reduction dimension
+    together with a parallel one, as in `x[n, 2h + kh, 2w + kw, c]`) keep the
+    window innermost instead, after the contiguous dimension: (n, h, w, c,
+    kh, kw). Each output's accumulator then stays in a register over the
+    window and LLVM vectorizes the loop over c once the window is unrolled.
+    A max window gives identical results; a sum window (average pooling)
+    now has its reduction innermost, so `qc-reassociate-reductions` allows
+    it to be reassociated like any other innermost sum.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
