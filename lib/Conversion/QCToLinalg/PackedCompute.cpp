@@ -289,6 +289,34 @@ struct PackedMatMulLowering : OpConversionPattern<MatMulOp> {
 // Conv (group 1): im2col + packed matmul
 //===----------------------------------------------------------------------===//
 
+/// The patch matrix of `input`: one copy generic over the iteration space
+/// `shape` = [n, `numOutSpatial` output positions, patch columns...] reading
+/// `input` at `inExprs`, reshaped to [n * prod(positions), prod(columns)].
+Value gatherPatches(OpBuilder &b, Location loc, Value input,
+                    ArrayRef<int64_t> shape, ArrayRef<AffineExpr> inExprs,
+                    int64_t numOutSpatial) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t numDims = shape.size();
+  Value init = createEmptyTensor(b, loc, shape, type.getElementType());
+  Value patches = linalg::GenericOp::create(
+                      b, loc, TypeRange{init.getType()}, ValueRange{input},
+                      ValueRange{init},
+                      SmallVector<AffineMap>{
+                          AffineMap::get(numDims, 0, inExprs, ctx),
+                          AffineMap::getMultiDimIdentityMap(numDims, ctx)},
+                      SmallVector<utils::IteratorType>(
+                          numDims, utils::IteratorType::parallel),
+                      [](OpBuilder &nb, Location nl, ValueRange args) {
+                        linalg::YieldOp::create(nb, nl, args[0]);
+                      })
+                      .getResult(0);
+  int64_t rows = 1, cols = 1;
+  for (int64_t i = 0; i < numDims; ++i)
+    (i <= numOutSpatial ? rows : cols) *= shape[i];
+  return reshapeTensor(b, loc, patches, {rows, cols});
+}
+
 /// The [N * prod(Y), prod(J) * C] patch matrix of the padded channels-last
 /// input [N, D..., C], columns in (j..., c) order: each patch row is a run
 /// of contiguous C-byte copies (vectorizable), where the [N, C, D...] form
@@ -314,25 +342,7 @@ Value buildIm2ColChannelsLast(OpBuilder &b, Location loc, Value input,
     inExprs.push_back(d(1 + i) * strides[i] +
                       d(1 + spatial + i) * dilations[i]);
   inExprs.push_back(d(numDims - 1));
-  Value init = createEmptyTensor(b, loc, shape, type.getElementType());
-  Value patches = linalg::GenericOp::create(
-                      b, loc, TypeRange{init.getType()}, ValueRange{input},
-                      ValueRange{init},
-                      SmallVector<AffineMap>{
-                          AffineMap::get(numDims, 0, inExprs, ctx),
-                          AffineMap::getMultiDimIdentityMap(numDims, ctx)},
-                      SmallVector<utils::IteratorType>(
-                          numDims, utils::IteratorType::parallel),
-                      [](OpBuilder &nb, Location nl, ValueRange args) {
-                        linalg::YieldOp::create(nb, nl, args[0]);
-                      })
-                      .getResult(0);
-  int64_t rows = batch, cols = channels;
-  for (int64_t y : outSpatial)
-    rows *= y;
-  for (int64_t j : kernel)
-    cols *= j;
-  return reshapeTensor(b, loc, patches, {rows, cols});
+  return gatherPatches(b, loc, input, shape, inExprs, outSpatial.size());
 }
 
 /// The [N * prod(Y), C * prod(J)] patch matrix of the padded input
@@ -349,31 +359,12 @@ Value buildIm2Col(OpBuilder &b, Location loc, Value input,
   shape.append(outSpatial.begin(), outSpatial.end());
   shape.push_back(channels);
   shape.append(kernel.begin(), kernel.end());
-  int64_t numDims = shape.size();
   auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
   int64_t cDim = 1 + spatial;
   SmallVector<AffineExpr> inExprs{d(0), d(cDim)};
   for (int64_t i = 0; i < spatial; ++i)
     inExprs.push_back(d(1 + i) * strides[i] + d(cDim + 1 + i) * dilations[i]);
-  Value init = createEmptyTensor(b, loc, shape, type.getElementType());
-  Value patches = linalg::GenericOp::create(
-                      b, loc, TypeRange{init.getType()}, ValueRange{input},
-                      ValueRange{init},
-                      SmallVector<AffineMap>{
-                          AffineMap::get(numDims, 0, inExprs, ctx),
-                          AffineMap::getMultiDimIdentityMap(numDims, ctx)},
-                      SmallVector<utils::IteratorType>(
-                          numDims, utils::IteratorType::parallel),
-                      [](OpBuilder &nb, Location nl, ValueRange args) {
-                        linalg::YieldOp::create(nb, nl, args[0]);
-                      })
-                      .getResult(0);
-  int64_t rows = batch, cols = channels;
-  for (int64_t y : outSpatial)
-    rows *= y;
-  for (int64_t j : kernel)
-    cols *= j;
-  return reshapeTensor(b, loc, patches, {rows, cols});
+  return gatherPatches(b, loc, input, shape, inExprs, outSpatial.size());
 }
 
 struct PackedConvLowering : OpConversionPattern<ConvOp> {
