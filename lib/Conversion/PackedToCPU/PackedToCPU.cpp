@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelUtils.h"
 #include "WeightOnlyKernels.h"
 #include "qc/Conversion/Passes.h"
 
@@ -117,15 +118,6 @@ public:
   }
 
 private:
-  static bool hasUnitInnerStride(Value memref) {
-    auto type = cast<MemRefType>(memref.getType());
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    if (failed(type.getStridesAndOffset(strides, offset)))
-      return false;
-    return strides.back() == 1;
-  }
-
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
   /// `count` blocks of `tiles` column tiles starting at tile `firstTile`,

@@ -40,6 +40,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "WeightOnlyKernels.h"
+#include "KernelUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -213,15 +214,6 @@ public:
   }
 
 private:
-  static bool hasUnitInnerStride(Value memref) {
-    auto type = cast<MemRefType>(memref.getType());
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    if (failed(type.getStridesAndOffset(strides, offset)))
-      return false;
-    return strides.back() == 1;
-  }
-
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
   Value f32Const(double v) {
