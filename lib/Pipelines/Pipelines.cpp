@@ -51,19 +51,21 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
   kernels.vnni = options.vnni;
   kernels.parallel = options.threads != 1;
   pm.addNestedPass<func::FuncOp>(createConvertQCPackedToCPUPass(kernels));
+  pm.addNestedPass<func::FuncOp>(createExpandMemRefCopyPass());
+  LowerGenericsToLoopsPassOptions loops;
+  loops.parallel = options.threads != 1;
+  pm.addNestedPass<func::FuncOp>(createLowerGenericsToLoopsPass(loops));
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (options.threads != 1) {
-    // The kernels' outer block loops are the only scf.parallel ops.
+    // The kernels' outer block loops and the large loop nests of
+    // qc-lower-generics-to-loops are the scf.parallel ops.
     ConvertSCFToOpenMPPassOptions openmp;
     openmp.numThreads = options.threads;
     pm.addPass(createConvertSCFToOpenMPPass(openmp));
     // Inlines the memref.alloca_scope that wraps each parallel body (the
-    // kernels allocate nothing), which scf-to-cf could not split into
-    // blocks.
+    // loops allocate nothing), which scf-to-cf could not split into blocks.
     pm.addPass(createCanonicalizerPass());
   }
-  pm.addNestedPass<func::FuncOp>(createExpandMemRefCopyPass());
-  pm.addNestedPass<func::FuncOp>(createLowerGenericsToLoopsPass());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

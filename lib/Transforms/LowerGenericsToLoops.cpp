@@ -18,8 +18,10 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace mlir::qc {
@@ -84,7 +86,100 @@ bool isSupported(linalg::GenericOp op) {
   return true;
 }
 
-void lowerGeneric(linalg::GenericOp op) {
+/// The loop of `op` that runs as an scf.parallel, or -1: the outermost loop
+/// with more than one iteration among the outer loops (those above the
+/// innermost nest: the reduction loops, or an elementwise op's last loop,
+/// which LLVM vectorizes), provided only loops of one iteration enclose it
+/// (one parallel region per nest, no index delinearization), the nest has
+/// at least `minWork` iterations, and every output is indexed by it (each
+/// iteration writes its own elements, so results do not depend on the
+/// thread count).
+int64_t findParallelLoop(linalg::GenericOp op, int64_t start, int64_t minWork) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t total = 1;
+  for (int64_t range : ranges)
+    total *= range;
+  if (total < minWork)
+    return -1;
+  int64_t d = 0;
+  while (d < start && ranges[d] == 1)
+    ++d;
+  if (d >= start)
+    return -1;
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (!op.getMatchingIndexingMap(&init).isFunctionOfDim(d))
+      return -1;
+  return d;
+}
+
+/// Longest innermost elementwise row emitted as one vector operation.
+constexpr int64_t kMaxVectorRow = 64;
+
+/// True if the innermost loop of elementwise `op` is a short row that runs
+/// as one vector operation: LLVM fully unrolls such loops before its loop
+/// vectorizer runs, and cannot then combine the scalar loads and stores
+/// (buffers in one workspace may alias), so a 16-byte channel copy would
+/// stay 16 byte moves. Needs a static row of 2..kMaxVectorRow elements that
+/// every operand reading it reads contiguously (the loop is the last index,
+/// unit stride, whole-byte elements) and a body of elementwise scalar ops
+/// that does not read the row's index.
+bool canVectorizeRow(linalg::GenericOp op) {
+  int64_t last = op.getNumLoops() - 1;
+  int64_t row = op.getStaticLoopRanges()[last];
+  if (row < 2 || row > kMaxVectorRow)
+    return false;
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isFunctionOfDim(last))
+      continue;
+    ArrayRef<AffineExpr> results = map.getResults();
+    for (AffineExpr expr : results.drop_back())
+      if (expr.isFunctionOfDim(last))
+        return false;
+    auto dim = dyn_cast<AffineDimExpr>(results.back());
+    if (!dim || dim.getPosition() != last)
+      return false;
+    auto type = cast<MemRefType>(operand.get().getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    // Vectors of sub-byte elements (i1 booleans) are bit-packed in memory,
+    // while memref elements take a byte each.
+    Type element = type.getElementType();
+    if (failed(type.getStridesAndOffset(strides, offset)) ||
+        strides.back() != 1 || !VectorType::isValidElementType(element) ||
+        !element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
+      return false;
+  }
+  // Every output must be written per element of the row.
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (!op.getMatchingIndexingMap(&init).isFunctionOfDim(last))
+      return false;
+  for (Operation &nested : op.getBlock()->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(nested)) {
+      if (int64_t(index.getDim()) == last)
+        return false;
+      continue;
+    }
+    if (!nested.hasTrait<OpTrait::Elementwise>() ||
+        !nested.hasTrait<OpTrait::Vectorizable>() ||
+        nested.getNumRegions() != 0)
+      return false;
+    for (Type type : nested.getResultTypes())
+      if (!VectorType::isValidElementType(type) || type.isIndex())
+        return false;
+  }
+  return true;
+}
+
+/// `value` as a vector<row x T>: vectors pass through, scalars broadcast.
+Value widen(OpBuilder &b, Location loc, Value value, int64_t row) {
+  if (isa<VectorType>(value.getType()))
+    return value;
+  return vector::BroadcastOp::create(
+      b, loc, VectorType::get({row}, value.getType()), value);
+}
+
+void lowerGeneric(linalg::GenericOp op, bool parallel, int64_t minWork) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   int64_t numLoops = op.getNumLoops();
@@ -96,11 +191,19 @@ void lowerGeneric(linalg::GenericOp op) {
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
 
-  // Outer (parallel) loops.
+  // Outer loops: scf.for, one of them (see findParallelLoop) scf.parallel.
   SmallVector<Value> ivs;
+  int64_t parallelLoop = parallel ? findParallelLoop(op, start, minWork) : -1;
   for (int64_t d = 0; d < start; ++d) {
-    auto loop = scf::ForOp::create(
-        b, loc, c0, arith::ConstantIndexOp::create(b, loc, ranges[d]), c1);
+    Value ub = arith::ConstantIndexOp::create(b, loc, ranges[d]);
+    if (d == parallelLoop) {
+      auto loop = scf::ParallelOp::create(b, loc, ValueRange{c0},
+                                          ValueRange{ub}, ValueRange{c1});
+      b.setInsertionPointToStart(loop.getBody());
+      ivs.push_back(loop.getInductionVars()[0]);
+      continue;
+    }
+    auto loop = scf::ForOp::create(b, loc, c0, ub, c1);
     b.setInsertionPointToStart(loop.getBody());
     ivs.push_back(loop.getInductionVar());
   }
@@ -137,6 +240,63 @@ void lowerGeneric(linalg::GenericOp op) {
       accs.push_back(
           memref::LoadOp::create(b, loc, init.get(), indices).getResult());
     }
+  }
+
+  // A short elementwise row: one vector load per operand, the body on
+  // vectors, one vector store per output.
+  if (!reduction && canVectorizeRow(op)) {
+    int64_t row = ranges.back();
+    ivs[numLoops - 1] = c0;
+    auto loadRow = [&](OpOperand &operand) {
+      BlockArgument arg = op.getMatchingBlockArgument(&operand);
+      if (arg.use_empty())
+        return;
+      Type elementType =
+          cast<MemRefType>(operand.get().getType()).getElementType();
+      SmallVector<Value> indices =
+          applyMap(b, loc, op.getMatchingIndexingMap(&operand), ivs);
+      mapping.map(arg, vector::LoadOp::create(
+                           b, loc, VectorType::get({row}, elementType),
+                           operand.get(), indices)
+                           .getResult());
+    };
+    for (OpOperand *input : op.getDpsInputOperands())
+      if (dependsOnNest(*input))
+        loadRow(*input);
+    for (OpOperand &init : op.getDpsInitsMutable())
+      loadRow(init);
+    for (Operation &nested : body->without_terminator()) {
+      if (auto index = dyn_cast<linalg::IndexOp>(nested)) {
+        mapping.map(index.getResult(), ivs[index.getDim()]);
+        continue;
+      }
+      bool onRow = llvm::any_of(nested.getOperands(), [&](Value v) {
+        return isa<VectorType>(mapping.lookupOrDefault(v).getType());
+      });
+      if (!onRow) {
+        b.clone(nested, mapping);
+        continue;
+      }
+      IRMapping widened = mapping;
+      for (Value v : nested.getOperands())
+        widened.map(v, widen(b, loc, mapping.lookupOrDefault(v), row));
+      Operation *vectorOp = b.clone(nested, widened);
+      for (auto [scalar, vector] :
+           llvm::zip(nested.getResults(), vectorOp->getResults())) {
+        vector.setType(VectorType::get({row}, scalar.getType()));
+        mapping.map(scalar, vector);
+      }
+    }
+    for (auto [i, init] : llvm::enumerate(op.getDpsInitsMutable())) {
+      Value value = widen(
+          b, loc, mapping.lookupOrDefault(body->getTerminator()->getOperand(i)),
+          row);
+      vector::StoreOp::create(
+          b, loc, value, init.get(),
+          applyMap(b, loc, op.getMatchingIndexingMap(&init), ivs));
+    }
+    op.erase();
+    return;
   }
 
   // The inner nest; reduction loops carry the accumulators.
@@ -202,14 +362,25 @@ void lowerGeneric(linalg::GenericOp op) {
 
 struct LowerGenericsToLoopsPass
     : public qc::impl::LowerGenericsToLoopsPassBase<LowerGenericsToLoopsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
+    // Copies (expanded memref.copy: padding, concatenation) are elementwise
+    // generics too.
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::CopyOp> copies;
+    getOperation().walk([&](linalg::CopyOp copy) { copies.push_back(copy); });
+    for (linalg::CopyOp copy : copies) {
+      rewriter.setInsertionPoint(copy);
+      (void)linalg::generalizeNamedOp(rewriter, copy);
+    }
     SmallVector<linalg::GenericOp> ops;
     getOperation().walk([&](linalg::GenericOp op) {
       if (isSupported(op))
         ops.push_back(op);
     });
     for (linalg::GenericOp op : ops)
-      lowerGeneric(op);
+      lowerGeneric(op, parallel, minParallelWork);
   }
 };
 

@@ -1,4 +1,5 @@
 // RUN: qc-opt %s -split-input-file --qc-lower-generics-to-loops | FileCheck %s
+// RUN: qc-opt %s -split-input-file --qc-lower-generics-to-loops="parallel=true min-parallel-work=64" | FileCheck %s --check-prefix=PAR
 
 #in = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>
@@ -30,7 +31,8 @@ func.func @row_max(%x: memref<4x8xf32>, %out: memref<4xf32>) {
 #bcast = affine_map<(d0, d1) -> (d0, 0)>
 
 // Elementwise with a value broadcast along the row (softmax's x - max): the
-// row's value is loaded before the inner loop; the store stays inside.
+// row's value is loaded before the inner loop; the store stays inside. (Rows
+// longer than 64 elements stay loops, for LLVM's loop vectorizer.)
 // CHECK-LABEL: func.func @subtract_row_max
 // CHECK: scf.for %[[I:.*]] =
 // CHECK:   %[[M:.*]] = memref.load %arg1[%[[I]], %{{.*}}] : memref<4x1xf32>
@@ -38,8 +40,8 @@ func.func @row_max(%x: memref<4x8xf32>, %out: memref<4xf32>) {
 // CHECK:     %[[X:.*]] = memref.load %arg0[%[[I]], %[[J]]]
 // CHECK:     %[[D:.*]] = arith.subf %[[X]], %[[M]]
 // CHECK:     memref.store %[[D]], %arg0[%[[I]], %[[J]]]
-func.func @subtract_row_max(%x: memref<4x8xf32>, %m: memref<4x1xf32>) {
-  linalg.generic {indexing_maps = [#in, #bcast, #in], iterator_types = ["parallel", "parallel"]} ins(%x, %m : memref<4x8xf32>, memref<4x1xf32>) outs(%x : memref<4x8xf32>) {
+func.func @subtract_row_max(%x: memref<4x100xf32>, %m: memref<4x1xf32>) {
+  linalg.generic {indexing_maps = [#in, #bcast, #in], iterator_types = ["parallel", "parallel"]} ins(%x, %m : memref<4x100xf32>, memref<4x1xf32>) outs(%x : memref<4x100xf32>) {
   ^bb0(%v: f32, %mx: f32, %o: f32):
     %d = arith.subf %v, %mx : f32
     linalg.yield %d : f32
@@ -125,6 +127,127 @@ func.func @max_pool(%x: memref<2x8x2xi8>, %w: memref<2x2xi1>, %out: memref<2x4xi
   ^bb0(%v: i8, %unused: i1, %m: i8):
     %r = arith.maxui %m, %v : i8
     linalg.yield %r : i8
+  }
+  return
+}
+
+// -----
+
+#in = affine_map<(d0, d1) -> (d0, d1)>
+#bcast = affine_map<(d0, d1) -> (d0, 0)>
+
+// A short row (8 elements): one vector load per operand that reads it, the
+// body on vectors (the row's broadcast value splat), one vector store.
+// CHECK-LABEL: func.func @short_row
+// CHECK: scf.for %[[I:.*]] =
+// CHECK:   %[[M:.*]] = memref.load %arg1[%[[I]], %{{.*}}] : memref<4x1xf32>
+// CHECK-NOT: scf.for
+// CHECK:   %[[X:.*]] = vector.load %arg0[%[[I]], %{{.*}}] : memref<4x8xf32>, vector<8xf32>
+// CHECK:   %[[S:.*]] = vector.broadcast %[[M]] : f32 to vector<8xf32>
+// CHECK:   %[[D:.*]] = arith.subf %[[X]], %[[S]] : vector<8xf32>
+// CHECK:   vector.store %[[D]], %arg2[%[[I]], %{{.*}}] : memref<4x8xf32>, vector<8xf32>
+func.func @short_row(%x: memref<4x8xf32>, %m: memref<4x1xf32>, %out: memref<4x8xf32>) {
+  linalg.generic {indexing_maps = [#in, #bcast, #in], iterator_types = ["parallel", "parallel"]} ins(%x, %m : memref<4x8xf32>, memref<4x1xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%v: f32, %mx: f32, %o: f32):
+    %d = arith.subf %v, %mx : f32
+    linalg.yield %d : f32
+  }
+  return
+}
+
+// -----
+
+// A channels-last patch copy into a strided view, via linalg.copy (what
+// qc-expand-memref-copy makes of memref.copy): 16-byte vector rows.
+// CHECK-LABEL: func.func @copy_rows
+// CHECK-NOT: linalg
+// CHECK: scf.for
+// CHECK:   scf.for
+// CHECK:     %[[V:.*]] = vector.load %arg0[{{.*}}] : memref<2x3x16xi8>, vector<16xi8>
+// CHECK:     vector.store %[[V]], %arg1[{{.*}}] : memref<2x3x16xi8, strided<[80, 16, 1], offset: 17>>, vector<16xi8>
+func.func @copy_rows(%x: memref<2x3x16xi8>, %out: memref<2x3x16xi8, strided<[80, 16, 1], offset: 17>>) {
+  linalg.copy ins(%x : memref<2x3x16xi8>) outs(%out : memref<2x3x16xi8, strided<[80, 16, 1], offset: 17>>)
+  return
+}
+
+// -----
+
+#in = affine_map<(d0, d1) -> (d1, d0)>
+#out = affine_map<(d0, d1) -> (d0, d1)>
+
+// A row read across (a transpose) is not contiguous: it stays a loop. So
+// do a body that reads the row's index and rows of booleans (i1 vectors are
+// bit-packed in memory, i1 memref elements are bytes).
+// CHECK-LABEL: func.func @not_vector_rows
+// CHECK-NOT: vector.
+// CHECK: scf.for %[[I:.*]] =
+// CHECK:   scf.for %[[J:.*]] =
+// CHECK:     memref.load %arg0[%[[J]], %[[I]]]
+// CHECK: scf.for
+// CHECK:   scf.for %[[J2:.*]] =
+// CHECK:     arith.index_cast %[[J2]]
+// CHECK: scf.for
+// CHECK:   scf.for
+// CHECK:     memref.load %arg3
+// CHECK:     arith.xori
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @not_vector_rows(%x: memref<8x4xf32>, %out: memref<4x8xf32>, %idx: memref<4x8xi32>, %b: memref<4x8xi1>) {
+  linalg.generic {indexing_maps = [#in, #out], iterator_types = ["parallel", "parallel"]} ins(%x : memref<8x4xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  linalg.generic {indexing_maps = [#out], iterator_types = ["parallel", "parallel"]} outs(%idx : memref<4x8xi32>) {
+  ^bb0(%o: i32):
+    %j = linalg.index 1 : index
+    %ji = arith.index_cast %j : index to i32
+    linalg.yield %ji : i32
+  }
+  %true = arith.constant true
+  linalg.generic {indexing_maps = [#out, #out], iterator_types = ["parallel", "parallel"]} ins(%b : memref<4x8xi1>) outs(%b : memref<4x8xi1>) {
+  ^bb0(%v: i1, %o: i1):
+    %n = arith.xori %v, %true : i1
+    linalg.yield %n : i1
+  }
+  return
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#red = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// With `parallel`, one loop per nest runs as scf.parallel: the outermost
+// outer loop with more than one iteration (here the second: the first has
+// one), only for nests of at least min-parallel-work iterations. Reductions
+// too (the loops above the reduction loops), never the reduction loops.
+// PAR-LABEL: func.func @parallel_nests
+// PAR:      scf.for %{{.*}} = %{{.*}} to %{{.*}} step
+// PAR:        scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// PAR:          vector.load %arg0
+// PAR:      scf.for
+// PAR:        scf.for
+// PAR:          vector.load %arg2
+// PAR:      scf.for
+// PAR:        scf.parallel
+// PAR:          scf.for {{.*}} iter_args
+// PAR-NOT:  scf.parallel
+// PAR:      return
+func.func @parallel_nests(%x: memref<1x64x8xf32>, %y: memref<1x64x8xf32>, %small: memref<1x2x8xf32>, %sum: memref<1x64xf32>) {
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : memref<1x64x8xf32>) outs(%y : memref<1x64x8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    linalg.yield %n : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%small : memref<1x2x8xf32>) outs(%small : memref<1x2x8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    linalg.yield %n : f32
+  }
+  linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : memref<1x64x8xf32>) outs(%sum : memref<1x64xf32>) {
+  ^bb0(%v: f32, %s: f32):
+    %a = arith.addf %s, %v : f32
+    linalg.yield %a : f32
   }
   return
 }

@@ -67,7 +67,11 @@ def ConvertQCPackedToCPUPass
     without VNNI fall back to scalar loops, which LLVM may vectorize. The
     outer loop is an `scf.parallel` when `parallel` is set (each output
     element is computed by one iteration, in the same order whatever the
-    thread count, so results do not depend on it).
+    thread count, so results do not depend on it). When the accumulator
+    buffer is zeroed by a `linalg.fill` just before the op (nothing reads or
+    writes it in between), the fill is dropped and the first kc-step starts
+    from zero registers instead of loading the tile: the fill was a
+    sequential memset of the whole accumulator.
 
     `qc.packed_dequant_matmul` (float activations x 4/8-bit weight codes
     with group scales and zero points) gets a kernel that dequantizes in

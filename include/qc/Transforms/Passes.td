@@ -126,6 +126,16 @@ def LowerGenericsToLoopsPass
       reduction loops, or the last loop of an elementwise op: a row's
       maximum or mean broadcast along the row) are loaded once before them.
 
+    - the innermost loop of an elementwise op over a short row (2 to 64
+      elements) that every operand reading it reads contiguously becomes one
+      `vector.load` per such operand, the body on vectors (values that do
+      not depend on the row broadcast) and one `vector.store` per output.
+      LLVM fully unrolls such short loops before its loop vectorizer runs
+      and then cannot combine the scalar loads and stores of buffers that
+      may alias (a 16-channel patch copy stayed 16 byte moves);
+    - `linalg.copy` (what `qc-expand-memref-copy` makes of `memref.copy`:
+      padding, concatenation) is lowered the same way, as a generic.
+
     The arithmetic and its order are unchanged (results are bit-identical).
     What changes is what LLVM can prove: with every buffer an offset into
     one planned workspace (`qc-aot-plan-workspace`), LLVM cannot show that a
@@ -133,12 +143,28 @@ def LowerGenericsToLoopsPass
     the `convert-linalg-to-loops` form of a row maximum runs as a scalar
     chain of loads and stores, while this form is a register reduction it
     vectorizes. Other linalg ops are left to `convert-linalg-to-loops`.
+
+    With `parallel`, one loop of each nest of at least `min-parallel-work`
+    iterations becomes an `scf.parallel` (for `convert-scf-to-openmp`): the
+    outermost loop with more than one iteration, if only loops of one
+    iteration enclose it (one parallel region per nest, no index
+    delinearization), it is neither the loop just above a reduction nor an
+    innermost elementwise loop (those LLVM vectorizes), and every output is
+    indexed by it, so that each iteration writes its own elements: results
+    do not depend on the thread count.
   }];
+  let options = [
+    Option<"parallel", "parallel", "bool", "false",
+           "Run one outer loop of each large nest as an scf.parallel">,
+    Option<"minParallelWork", "min-parallel-work", "int64_t", "32768",
+           "Fewest loop iterations (all loops) for a parallel nest">
+  ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
     "::mlir::arith::ArithDialect",
     "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect"
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
   ];
 }
 

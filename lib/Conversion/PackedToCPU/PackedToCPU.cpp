@@ -18,10 +18,13 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::qc {
 #define GEN_PASS_DEF_CONVERTQCPACKEDTOCPUPASS
@@ -65,7 +68,10 @@ public:
     return isFloat ? k0 == 1 : (k0 == 4 && cfg.vnni);
   }
 
-  void emitKernel() {
+  /// With `startFromZero`, the first k-step starts from zero instead of
+  /// reading the accumulator buffer (whose zero fill the caller drops).
+  void emitKernel(bool startFromZero) {
+    zeroInit = startFromZero;
     int64_t tiles = std::max<int64_t>(1, std::min(cfg.nb, n1));
     int64_t fullBlocks = n1 / tiles;
     emitColumnBlocks(/*firstTile=*/0, fullBlocks, tiles);
@@ -197,11 +203,31 @@ private:
       colIdx.push_back(
           arith::MulIOp::create(b, loc, tileIdx.back(), index(16)));
     }
+    // The accumulators start from `init`, or from zero in the first k-step
+    // when the fill that zeroed `init` was dropped (zeroInit).
+    auto loadAccs = [&](OpBuilder &lb) {
+      SmallVector<Value> loaded;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < tiles; ++j)
+          loaded.push_back(vector::LoadOp::create(
+              lb, loc, accType, init, ValueRange{rowIdx[r], colIdx[j]}));
+      return loaded;
+    };
     SmallVector<Value> accs;
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < tiles; ++j)
-        accs.push_back(vector::LoadOp::create(
-            b, loc, accType, init, ValueRange{rowIdx[r], colIdx[j]}));
+    if (zeroInit) {
+      Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          kBegin, index(0));
+      SmallVector<Type> types(rows * tiles, accType);
+      auto start = scf::IfOp::create(b, loc, types, first, /*else=*/true);
+      OpBuilder tb = start.getThenBodyBuilder();
+      Value zero = arith::ConstantOp::create(tb, loc, tb.getZeroAttr(accType));
+      scf::YieldOp::create(tb, loc, SmallVector<Value>(rows * tiles, zero));
+      OpBuilder eb = start.getElseBodyBuilder();
+      scf::YieldOp::create(eb, loc, loadAccs(eb));
+      llvm::append_range(accs, start.getResults());
+    } else {
+      accs = loadAccs(b);
+    }
     auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, index(1), accs);
     {
       OpBuilder::InsertionGuard guard(b);
@@ -262,9 +288,33 @@ private:
   Location loc;
   KernelConfig cfg;
   Value lhs, rhs, init;
+  bool zeroInit = false;
   int64_t m, n1, k1, n0, k0;
   bool isFloat;
 };
+
+/// The linalg.fill of zero that initializes `op`'s accumulator buffer, if
+/// nothing else touches that buffer between the fill and `op`: the kernel
+/// can then start from zero instead (the fill is a memset of the whole
+/// accumulator, run before the parallel kernel).
+linalg::FillOp findZeroFill(PackedMatMulOp op) {
+  Value init = op.getInit();
+  for (Operation *op2 = op->getPrevNode(); op2; op2 = op2->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(op2);
+        fill && fill.getOutputs()[0] == init) {
+      if (!matchPattern(fill.getInputs()[0], m_Zero()) &&
+          !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+        return {};
+      return fill;
+    }
+    // Any other reader or writer of the buffer (or a view of it) in
+    // between keeps the fill.
+    if (llvm::is_contained(op2->getOperands(), init) ||
+        !isMemoryEffectFree(op2))
+      return {};
+  }
+  return {};
+}
 
 struct ConvertQCPackedToCPUPass
     : public qc::impl::ConvertQCPackedToCPUPassBase<ConvertQCPackedToCPUPass> {
@@ -285,10 +335,14 @@ struct ConvertQCPackedToCPUPass
       }
       OpBuilder b(op);
       PackedMatMulEmitter emitter(b, op, cfg);
-      if (emitter.canUseKernel())
-        emitter.emitKernel();
-      else
+      if (emitter.canUseKernel()) {
+        linalg::FillOp fill = findZeroFill(op);
+        emitter.emitKernel(/*zeroInit=*/bool(fill));
+        if (fill)
+          fill.erase();
+      } else {
         emitter.emitScalar();
+      }
       op.erase();
     }
     // Weight-only kernels (WeightOnlyKernels.cpp).

@@ -45,3 +45,42 @@ func.func @f32(%a: memref<3x5xf32>, %w: memref<1x5x16x1xf32>, %acc: memref<3x16x
   qc.packed_matmul ins(%a, %w : memref<3x5xf32>, memref<1x5x16x1xf32>) outs(%acc : memref<3x16xf32>)
   return
 }
+
+// -----
+
+// A zero fill of the accumulator right before the kernel is dropped: the
+// first k-step starts from zero vectors, later ones (when K1 exceeds kc)
+// load the partial sums. A fill of another value, or one with a write to
+// the buffer in between, stays.
+// CHECK-LABEL: func.func @zero_fill
+// CHECK-NOT: linalg.fill
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %{{.*}}, %c0
+// CHECK: scf.if %[[FIRST]] -> (vector<16xi32>
+// CHECK:   arith.constant dense<0> : vector<16xi32>
+// CHECK: } else {
+// CHECK:   vector.load %arg2
+// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK-LABEL: func.func @kept_fills
+// CHECK: linalg.fill ins(%{{.*}} : i32) outs(%arg2
+// CHECK: linalg.fill ins(%{{.*}} : i32) outs(%arg3
+// CHECK: memref.store %{{.*}}, %arg3
+// CHECK-NOT: scf.if
+// SCALAR-LABEL: func.func @zero_fill
+// SCALAR: linalg.fill
+func.func @zero_fill(%a: memref<10x32xi8>, %w: memref<3x8x16x4xi8>, %acc: memref<10x48xi32>) {
+  %c0 = arith.constant 0 : i32
+  linalg.fill ins(%c0 : i32) outs(%acc : memref<10x48xi32>)
+  qc.packed_matmul ins(%a, %w : memref<10x32xi8>, memref<3x8x16x4xi8>) outs(%acc : memref<10x48xi32>)
+  return
+}
+func.func @kept_fills(%a: memref<10x32xi8>, %w: memref<3x8x16x4xi8>, %acc: memref<10x48xi32>, %acc2: memref<10x48xi32>) {
+  %c0 = arith.constant 0 : i32
+  %c1 = arith.constant 1 : i32
+  %i = arith.constant 0 : index
+  linalg.fill ins(%c1 : i32) outs(%acc : memref<10x48xi32>)
+  qc.packed_matmul ins(%a, %w : memref<10x32xi8>, memref<3x8x16x4xi8>) outs(%acc : memref<10x48xi32>)
+  linalg.fill ins(%c0 : i32) outs(%acc2 : memref<10x48xi32>)
+  memref.store %c1, %acc2[%i, %i] : memref<10x48xi32>
+  qc.packed_matmul ins(%a, %w : memref<10x32xi8>, memref<3x8x16x4xi8>) outs(%acc2 : memref<10x48xi32>)
+  return
+}
