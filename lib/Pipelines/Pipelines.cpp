@@ -65,6 +65,7 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
     // Inlines the memref.alloca_scope that wraps each parallel body (the
     // loops allocate nothing), which scf-to-cf could not split into blocks.
     pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(createMergeParallelRegionsPass());
   }
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

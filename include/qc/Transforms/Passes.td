@@ -168,4 +168,30 @@ def LowerGenericsToLoopsPass
   ];
 }
 
+def MergeParallelRegionsPass
+    : Pass<"qc-merge-parallel-regions", "func::FuncOp"> {
+  let summary = "Run consecutive OpenMP parallel regions as one team";
+  let description = [{
+    `convert-scf-to-openmp` gives every `scf.parallel` its own
+    `omp.parallel`, so a model of many small ops forks and joins the thread
+    team once per op. This pass merges each run of `omp.parallel` ops in a
+    block that have the same constant `num_threads` and no other clauses
+    into the first one:
+
+    - operations between two regions without memory effects (constants,
+      views of the workspace) move above the merged region;
+    - operations with effects but no results (a sequential fill or copy
+      loop, a store) run in one `omp.single` between the two regions'
+      bodies;
+    - an operation with effects and results (a load, an allocation) ends
+      the run, since what follows may read its result.
+
+    Every worksharing loop keeps its implicit barrier and `omp.single` has
+    one at its end, so each step still sees all writes of the step before;
+    results are unchanged. A barrier costs about half a fork and join
+    (libomp, 2 threads).
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect"];
+}
+
 #endif // QC_TRANSFORMS_PASSES_TD
