@@ -165,6 +165,8 @@ private:
         qcCompileOptionsSetWeightGroupSize(options, py::cast<int64_t>(value));
       } else if (key == "symmetric") {
         qcCompileOptionsSetWeightSymmetric(options, py::cast<bool>(value));
+      } else if (key == "weight_only_compute") {
+        qcCompileOptionsSetWeightOnlyCompute(options, str(value));
       } else if (key == "act_order") {
         qcCompileOptionsSetActOrder(options, py::cast<bool>(value));
       } else if (key == "calib_path") {

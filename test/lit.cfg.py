@@ -37,6 +37,15 @@ if shutil.which("ptxas", path="/usr/local/cuda/bin"):
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
 
+# A host with AVX-512 VNNI runs the int8 weight-only kernels
+# (--weight-only-compute=int8).
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if "avx512_vnni" in cpuinfo.read().split():
+            config.available_features.add("avx512vnni-host")
+except OSError:
+    pass
+
 # onnxruntime-node, the reference runtime (utils/fetch-models.sh puts it in
 # the cache); tests that run ONNX models with it use %ort_node_path.
 ort_cache = os.environ.get("QC_CACHE", os.path.join(config.qc_src_root, ".cache"))

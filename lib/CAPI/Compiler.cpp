@@ -292,6 +292,14 @@ void qcCompileOptionsSetWeightSymmetric(QcCompileOptions options,
     impl->compile.weightSymmetric = symmetric;
 }
 
+void qcCompileOptionsSetWeightOnlyCompute(QcCompileOptions options,
+                                          MlirStringRef mode) {
+  if (OptionsImpl *impl = unwrap(options)) {
+    StringRef value = toRef(mode);
+    impl->compile.weightOnlyCompute = value.empty() ? "exact" : value.str();
+  }
+}
+
 void qcCompileOptionsSetActOrder(QcCompileOptions options, bool enabled) {
   if (OptionsImpl *impl = unwrap(options))
     impl->compile.actOrder = enabled;

@@ -464,6 +464,21 @@ static LogicalResult verifyQuantizeOptions(const CompileOptions &options,
     return emitError(loc) << "--algo=" << options.algo
                           << " applies to --quantize=w8a16/w4a16/w4a8";
   }
+  if (options.weightOnlyCompute != "exact" &&
+      options.weightOnlyCompute != "int8")
+    return emitError(loc) << "unknown --weight-only-compute="
+                          << options.weightOnlyCompute
+                          << " (expected exact or int8)";
+  if (options.weightOnlyCompute == "int8" &&
+      !isWeightOnlyScheme(options.quantize))
+    return emitError(loc) << "--weight-only-compute=int8 applies to "
+                             "--quantize=w8a16/w4a16";
+  if (options.weightOnlyCompute == "int8" &&
+      qc::detail::isCUDATarget(options.target))
+    return emitError(loc) << "--weight-only-compute=int8 is a CPU (AVX-512 "
+                             "VNNI) mode; --target="
+                          << options.target
+                          << " has no int8 weight-only kernel";
   if (!(options.maxSizeRatio >= 0) || !std::isfinite(options.maxSizeRatio))
     return emitError(loc) << "--max-size-ratio must be a non-negative number";
   if (!(options.maxErrorIncrease >= 0) ||
@@ -639,9 +654,15 @@ mlir::qc::buildModule(MLIRContext *context, const CompileOptions &options,
   if (failed(module))
     return failure();
   bool smooth = options.smoothQuantAlpha >= 0;
+  Location loc = FileLineColLoc::get(context, options.inputPath, 0, 0);
+  // Without a scheme verifyQuantizeOptions does not run; a non-default
+  // --weight-only-compute would have nothing to apply to.
+  if (options.quantize.empty() && options.weightOnlyCompute != "exact")
+    return emitError(loc) << "--weight-only-compute="
+                          << options.weightOnlyCompute
+                          << " applies to --quantize=w8a16/w4a16";
   if (options.quantize.empty() && !smooth)
     return module;
-  Location loc = FileLineColLoc::get(context, options.inputPath, 0, 0);
   if (failed(verifyQuantizeOptions(options, loc)))
     return failure();
 
@@ -787,6 +808,11 @@ LogicalResult mlir::qc::emitSharedObject(ModuleOp module,
   pipeline.aot = true;
   pipeline.modelName = options.symbolName;
   pipeline.vnni = target->hasAVX512VNNI;
+  pipeline.weightOnlyCompute = options.weightOnlyCompute;
+  if (options.weightOnlyCompute == "int8" && !target->hasAVX512VNNI)
+    return emitError(loc) << "--weight-only-compute=int8 needs a target with "
+                             "AVX-512 VNNI (vpdpbusd); "
+                          << target->cpu << " has none";
   // Cross-compiled models stay sequential: the target's OpenMP runtime is
   // not available here to link against.
   pipeline.threads = target->isHost ? options.threads : 1;

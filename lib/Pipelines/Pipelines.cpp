@@ -28,6 +28,7 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
     pm.addPass(createAOTPrepareEntryPass({options.entry}));
   ConvertQCToLinalgPassOptions toLinalg;
   toLinalg.packedKernels = options.packedKernels;
+  toLinalg.weightOnlyCompute = options.weightOnlyCompute;
   pm.addPass(createConvertQCToLinalgPass(toLinalg));
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());

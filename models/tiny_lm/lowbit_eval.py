@@ -49,6 +49,8 @@ CONFIGS = [
     ("w8a16 rtn g128", ["--quantize=w8a16"]),
     ("fp8 e4m3 per-tensor", ["--quantize=fp8", "CALIB"]),
     ("w4a16 rtn g128", ["--quantize=w4a16"]),
+    ("w4a16 rtn g128 int8-compute",
+     ["--quantize=w4a16", "--weight-only-compute=int8"]),
     ("w4a16 awq g128", ["--quantize=w4a16", "--algo=awq", "CALIB"]),
     ("w4a16 gptq g128", ["--quantize=w4a16", "--algo=gptq", "CALIB"]),
     ("w4a16 gptq g128 act-order",

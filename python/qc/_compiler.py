@@ -39,6 +39,10 @@ OPTIONS = {
     "group_size": "w8a16/w4a16: input channels per weight group (default "
                   "128; 0: per output channel)",
     "symmetric": "w8a16/w4a16: symmetric weight codes without zero point",
+    "weight_only_compute": "w8a16/w4a16: 'exact' (f32 products, default) "
+                           "or 'int8' (activations quantized to int8 per "
+                           "group, integer dot products; needs AVX-512 "
+                           "VNNI)",
     "act_order": "algo='gptq': quantize input channels by decreasing "
                  "Hessian diagonal",
     "fp8_format": "quantize='fp8': e4m3 (default) or e5m2 for weights and "
@@ -144,7 +148,7 @@ def _options(model, scratch, *, quantize=None, algo=None, calib=None,
     result.update(quantize=quantize or "", algo=algo or "", target=target,
                   report=bool(report), input_shapes=_shapes(input_shapes))
     for key in ("name", "cpu", "calib_method", "activation_type",
-                "fp8_format", "fp8_weight_scales"):
+                "fp8_format", "fp8_weight_scales", "weight_only_compute"):
         if options.get(key) is not None:
             result[key] = str(options[key])
     for key in ("opt_level", "threads", "group_size"):

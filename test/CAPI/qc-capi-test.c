@@ -290,6 +290,10 @@ static void testCompile(const char *linear, const char *digits,
   expectError("negative group size", qcCompile(options, ref(so), ref("")),
               QcErrorKindInvalidArgument);
   qcCompileOptionsSetWeightGroupSize(options, 0);
+  qcCompileOptionsSetWeightOnlyCompute(options, ref("fast"));
+  expectError("unknown weight-only compute",
+              qcCompile(options, ref(so), ref("")), QcErrorKindCompile);
+  qcCompileOptionsSetWeightOnlyCompute(options, ref(""));
 
   /* Bad values. */
   qcCompileOptionsSetQuantize(options, ref("int8"));

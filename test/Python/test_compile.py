@@ -158,6 +158,36 @@ def test_weight_only(float_model, digits_test):
             np.abs(rtn(image=images)["logits"] - reference).mean())
 
 
+def _has_avx512_vnni():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return "avx512_vnni" in f.read().split()
+    except OSError:
+        return False
+
+
+def test_weight_only_int8_compute(float_model, digits_test):
+    with pytest.raises(qc.CompileError,
+                       match=r"unknown --weight-only-compute=fast"):
+        qc.compile(DIGITS_ONNX, quantize="w4a16", input_shapes=TEST_SHAPE,
+                   weight_only_compute="fast")
+    if not _has_avx512_vnni():
+        pytest.skip("weight_only_compute='int8' needs AVX-512 VNNI")
+    images = digits_test[0]
+    exact = qc.compile(DIGITS_ONNX, quantize="w4a16",
+                       input_shapes=TEST_SHAPE, group_size=32)
+    int8 = qc.compile(DIGITS_ONNX, quantize="w4a16", input_shapes=TEST_SHAPE,
+                      group_size=32, weight_only_compute="int8")
+    a = exact(image=images)["logits"]
+    b = int8(image=images)["logits"]
+    # int8 activations per group of 32 move the logits (a different
+    # computation ran) by well under a percent of their range.
+    error = np.abs(a - b).max()
+    assert 0 < error < 0.02 * np.abs(a).max()
+    assert accuracy(int8, digits_test) >= accuracy(float_model,
+                                                   digits_test) - 0.01
+
+
 def test_unsupported_and_unknown_schemes():
     with pytest.raises(NotImplementedError,
                        match="report supports int8 only, not w4a16"):

@@ -126,6 +126,14 @@ static cl::opt<int64_t> groupSize(
     cl::desc("Weight-only schemes: input channels per scale group (default "
              "128; 0 = per output channel)"),
     cl::init(128), cl::cat(category));
+static cl::opt<std::string> weightOnlyCompute(
+    "weight-only-compute",
+    cl::desc("Weight-only schemes: exact (f32 products of the activations "
+             "and the dequantized weights, default) or int8 (activations "
+             "quantized to int8 per weight group at run time, vpdpbusd "
+             "integer dot products, like onnxruntime's MatMulNBits "
+             "accuracy_level 4; needs AVX-512 VNNI)"),
+    cl::init("exact"), cl::cat(category));
 static cl::opt<bool> weightSymmetric(
     "weight-symmetric",
     cl::desc("Weight-only schemes: symmetric signed codes without zero "
@@ -445,6 +453,7 @@ int main(int argc, char **argv) {
   options.algo = algo;
   options.groupSize = groupSize;
   options.weightSymmetric = weightSymmetric;
+  options.weightOnlyCompute = weightOnlyCompute;
   options.actOrder = actOrder;
   options.mixedPrecision = mixedPrecision;
   // An error budget alone has no size budget.
@@ -561,6 +570,11 @@ int main(int argc, char **argv) {
   pipelineOptions.aot = true;
   pipelineOptions.modelName = options.symbolName;
   pipelineOptions.vnni = targetSpec->hasAVX512VNNI;
+  pipelineOptions.weightOnlyCompute = options.weightOnlyCompute;
+  if (options.weightOnlyCompute == "int8" && !targetSpec->hasAVX512VNNI)
+    return fail("--weight-only-compute=int8 needs a target with AVX-512 VNNI "
+                "(vpdpbusd); " +
+                targetSpec->cpu + " has none");
   pipelineOptions.threads = targetSpec->isHost ? unsigned(threads) : 1u;
   targetSpec->openmp = pipelineOptions.threads != 1;
   qc::buildCPUPipeline(pm, pipelineOptions);

@@ -52,6 +52,10 @@ struct CompileOptions {
   int64_t groupSize = 128;
   bool weightSymmetric = false;
   bool actOrder = false;
+  /// Weight-only matmul arithmetic: "exact" (f32 products) or "int8"
+  /// (activations quantized to int8 per weight group at run time, integer
+  /// dot products; needs a target with AVX-512 VNNI).
+  std::string weightOnlyCompute = "exact";
   /// w4a16: keep the most sensitive layers at 8 bits while the weights stay
   /// within `maxSizeRatio` of their f32 size (needs calibration).
   bool mixedPrecision = false;

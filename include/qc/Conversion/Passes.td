@@ -26,11 +26,23 @@ def ConvertQCToLinalgPass : Pass<"convert-qc-to-linalg", "ModuleOp"> {
     channel with 8-bit data) instead packs the weight on the host into
     `qc.packed_matmul`'s tiled layout (convolutions through an im2col copy
     of the input), for the CPU kernels of `convert-qc-packed-to-cpu`.
+    Weight-only matmuls (f32 data, 4-/8-bit constant weights) become
+    `qc.packed_dequant_matmul`; with `weight-only-compute=int8` they get its
+    `int8_compute` attribute (activations quantized per row and weight
+    group to symmetric int8 at run time, integer dot products; formula in
+    the op's description), except where the op cannot take it (a group size
+    that is not a multiple of 32 / bits, or groups longer than 65536), which
+    stay exact with a remark. `exact` (the default) leaves the op as before.
   }];
   let options = [
     Option<"packedKernels", "packed-kernels", "bool", "false",
            "Lower matmuls/convolutions with constant weights to "
-           "qc.packed_matmul on weights packed at compile time">
+           "qc.packed_matmul on weights packed at compile time">,
+    Option<"weightOnlyCompute", "weight-only-compute", "std::string",
+           "\"exact\"",
+           "Weight-only matmul arithmetic with packed-kernels: exact (f32 "
+           "products) or int8 (activations quantized per group, integer dot "
+           "products; needs AVX-512 VNNI in convert-qc-packed-to-cpu)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -83,6 +95,15 @@ def ConvertQCPackedToCPUPass
     f32 bit pattern (MXCSR.DAZ is cleared for the call and restored after
     it); otherwise it is converted with sitofp. Only float sums are
     reassociated.
+
+    A `qc.packed_dequant_matmul` with `int8_compute` needs `vnni` (it is an
+    error otherwise): a prepass quantizes each row of `lhs` per group
+    (`xs = max|x| / 127`, `xq = roundeven(x / xs)`, kept with the group's
+    `sum xq`; int4 codes in the order the nibble masks take them), then per
+    packed row and 16 columns `vpdpbusd` multiplies the u8 codes (int4:
+    `word & 0x0F0F0F0F` and `(word >> 4) & 0x0F0F0F0F`) by the broadcast
+    s8 activation codes into i32 accumulators, and per (group, column)
+    `out = fma(f32(acc - zp * sum xq), scale * xs, out)`.
   }];
   let options = [
     Option<"vnni", "vnni", "bool", "false",
@@ -100,6 +121,7 @@ def ConvertQCPackedToCPUPass
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect",
     "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect"

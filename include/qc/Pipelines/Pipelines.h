@@ -44,6 +44,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("The target has AVX-512 VNNI (vpdpbusd): integer "
                      "kernels use it"),
       llvm::cl::init(false)};
+  PassOptions::Option<std::string> weightOnlyCompute{
+      *this, "weight-only-compute",
+      llvm::cl::desc("Weight-only matmuls: exact (f32 products, default) or "
+                     "int8 (activations quantized to int8 per weight group "
+                     "at run time, vpdpbusd dot products; needs vnni)"),
+      llvm::cl::init("exact")};
   PassOptions::Option<unsigned> threads{
       *this, "threads",
       llvm::cl::desc("Threads for parallel kernels: 1 runs sequentially, 0 "

@@ -356,7 +356,8 @@ struct ConvertQCPackedToCPUPass
       }
       OpBuilder b(op);
       // x86 with AVX-512 (the targets that set vnni) gets the denormal form.
-      emitPackedDequantMatMul(b, op, parallel, /*x86=*/vnni);
+      if (failed(emitPackedDequantMatMul(b, op, parallel, /*x86=*/vnni)))
+        return signalPassFailure();
       op.erase();
     }
   }

@@ -37,6 +37,21 @@
 // (and rewrites x * (u - zp) as x * u - zp * x): results agree with a
 // double-precision reference to a few ulps of sum_k |x_k| * |w_kn|.
 //
+// With `int8_compute` (weight-only-compute=int8) the kernel is instead an
+// integer one: a prepass quantizes each row of x per group (xs = max|x| /
+// 127, xq = roundeven(x / xs), clamped to +-127) into s8 codes stored four
+// to a word in the order the kernel reads them (int8: k, k+1, k+2, k+3;
+// int4: the even then the odd inputs of a packed row, matching the low and
+// high nibbles), with each group's scale xs and sum of xq. Per packed row
+// and tile, `vpdpbusd` multiplies the u8 codes (int8: the word as it is;
+// int4: `word & 0x0F0F0F0F` and `(word >> 4) & 0x0F0F0F0F`) by the
+// broadcast s8 activation word(s) and adds the four products per lane to an
+// i32 accumulator; per (group, column)
+//
+//   out = fma(f32(acc - zp * sum xq), scale * xs, out)
+//
+// which is the op's int8_compute formula evaluated exactly as written.
+//
 //===----------------------------------------------------------------------===//
 
 #include "WeightOnlyKernels.h"
@@ -44,6 +59,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -68,7 +84,7 @@ public:
                        bool x86)
       : b(b), loc(op.getLoc()), parallel(parallel), x86(x86), lhs(op.getLhs()),
         rhs(op.getRhs()), scales(op.getScales()), zps(op.getZeroPoints()),
-        init(op.getInit()) {
+        init(op.getInit()), int8(op.getInt8Compute()) {
     auto lhsType = cast<MemRefType>(lhs.getType());
     auto rhsType = cast<MemRefType>(rhs.getType());
     m = lhsType.getDimSize(0);
@@ -93,14 +109,22 @@ public:
   void emitKernel() {
     Type f32 = b.getF32Type();
     int64_t kPadded = words * k0;
-    auto alloc = [&](int64_t cols) {
-      return memref::AllocOp::create(b, loc, MemRefType::get({m, cols}, f32),
+    auto alloc = [&](int64_t cols, Type type) {
+      return memref::AllocOp::create(b, loc, MemRefType::get({m, cols}, type),
                                      ValueRange{}, b.getI64IntegerAttr(64));
     };
-    xs = alloc(kPadded);
-    xsum = alloc(groups);
     wordsPerGroup = groups == 1 ? words : groupSize / k0;
-    emitPrepass();
+    if (int8) {
+      Type i32 = b.getI32Type();
+      xq = alloc(kPadded / 4, i32);
+      xs = alloc(groups, f32);
+      xsum = alloc(groups, i32);
+      emitQuantizePrepass();
+    } else {
+      xs = alloc(kPadded, f32);
+      xsum = alloc(groups, f32);
+      emitPrepass();
+    }
     // Register blocks: 1 x 8 tiles for one row, 4 x 4 for a few rows (both
     // enough independent FMA chains), 4 x 2 for long M (prefill: half the
     // code; the weights come from L2 again for every row block anyway).
@@ -112,19 +136,21 @@ public:
     // is cleared for the call and restored after it. OpenMP workers run
     // each parallel region with their master's MXCSR (libomp's
     // KMP_INHERIT_FP_CONTROL, on by default).
-    denormal = x86;
+    denormal = x86 && !int8;
     Value savedMXCSR;
-    if (x86)
+    if (denormal)
       savedMXCSR = clearDenormalsAreZero();
     emitColumnBlocks(0, fullBlocks, tiles, mr);
     if (int64_t rest = n1 % tiles)
       emitColumnBlocks(fullBlocks * tiles, 1, rest, mr);
-    if (x86)
+    if (denormal)
       LLVM::CallIntrinsicOp::create(b, loc,
                                     b.getStringAttr("llvm.x86.sse.ldmxcsr"),
                                     ValueRange{savedMXCSR});
     memref::DeallocOp::create(b, loc, xs);
     memref::DeallocOp::create(b, loc, xsum);
+    if (int8)
+      memref::DeallocOp::create(b, loc, xq);
   }
 
   /// Saves MXCSR in a stack slot (returned) and loads it with DAZ clear.
@@ -382,6 +408,8 @@ private:
   /// out += scale * (acc * 2^-80 or 2^69 - zp * xsum).
   void emitGroup(Value row, int64_t rows, Value tile, int64_t tiles, Value g,
                  Value begin, int64_t count) {
+    if (int8)
+      return emitGroupInt8(row, rows, tile, tiles, g, begin, count);
     Type f32 = b.getF32Type(), i32 = b.getI32Type();
     auto vecType = VectorType::get({kN0}, f32);
     auto wordType = VectorType::get({kN0}, i32);
@@ -484,6 +512,244 @@ private:
     }
   }
 
+  /// int8_compute: xq[r, :] = the s8 codes of row r, four to an i32 word
+  /// in the order emitGroupInt8 reads them, xs[r, g] = the group's scale
+  /// and xsum[r, g] = the group's sum of codes (i32). Goes through a copy
+  /// of x padded with zeros to whole packed rows.
+  void emitQuantizePrepass() {
+    Type f32 = b.getF32Type();
+    int64_t kPadded = words * k0;
+    auto vecType = VectorType::get({k0}, f32);
+    Value xpad =
+        memref::AllocOp::create(b, loc, MemRefType::get({m, kPadded}, f32),
+                                ValueRange{}, b.getI64IntegerAttr(64));
+    int64_t fullWords = k / k0;
+    int64_t fullGroups = words / wordsPerGroup;
+
+    auto rows = scf::ForOp::create(b, loc, index(0), index(m), index(1));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(rows.getBody());
+      Value row = rows.getInductionVar();
+      if (fullWords > 0) {
+        auto copy =
+            scf::ForOp::create(b, loc, index(0), index(fullWords), index(1));
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(copy.getBody());
+        Value col =
+            arith::MulIOp::create(b, loc, copy.getInductionVar(), index(k0));
+        Value x =
+            vector::LoadOp::create(b, loc, vecType, lhs, ValueRange{row, col});
+        vector::StoreOp::create(b, loc, x, xpad, ValueRange{row, col});
+      }
+      for (int64_t kk = fullWords * k0; kk < kPadded; ++kk) {
+        Value x = kk < k ? memref::LoadOp::create(b, loc, lhs,
+                                                  ValueRange{row, index(kk)})
+                               .getResult()
+                         : f32Const(0.0);
+        memref::StoreOp::create(b, loc, x, xpad, ValueRange{row, index(kk)});
+      }
+      if (fullGroups > 0) {
+        auto loop =
+            scf::ForOp::create(b, loc, index(0), index(fullGroups), index(1));
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(loop.getBody());
+        Value g = loop.getInductionVar();
+        quantizeGroup(xpad, row, g,
+                      arith::MulIOp::create(b, loc, g, index(wordsPerGroup)),
+                      wordsPerGroup);
+      }
+      if (int64_t rest = words % wordsPerGroup)
+        quantizeGroup(xpad, row, index(fullGroups),
+                      index(fullGroups * wordsPerGroup), rest);
+    }
+    memref::DeallocOp::create(b, loc, xpad);
+  }
+
+  /// Quantizes packed rows [begin, begin + count) of row `row` of `xpad`
+  /// (group g) into xq, xs and xsum.
+  void quantizeGroup(Value xpad, Value row, Value g, Value begin,
+                     int64_t count) {
+    Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
+    auto vecType = VectorType::get({k0}, f32);
+    auto intType = VectorType::get({k0}, i32);
+    Value end = arith::AddIOp::create(b, loc, begin, index(count));
+    auto load = [&](Value w) {
+      Value col = arith::MulIOp::create(b, loc, w, index(k0));
+      return vector::LoadOp::create(b, loc, vecType, xpad, ValueRange{row, col})
+          .getResult();
+    };
+    auto splat = [&](VectorType type, Attribute value) {
+      return arith::ConstantOp::create(b, loc,
+                                       DenseElementsAttr::get(type, value))
+          .getResult();
+    };
+    // a = max |x| over the group.
+    auto maxLoop =
+        scf::ForOp::create(b, loc, begin, end, index(1),
+                           ValueRange{splat(vecType, b.getF32FloatAttr(0))});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(maxLoop.getBody());
+      Value x = math::AbsFOp::create(b, loc, load(maxLoop.getInductionVar()));
+      scf::YieldOp::create(
+          b, loc,
+          arith::MaximumFOp::create(b, loc, maxLoop.getRegionIterArgs()[0], x)
+              .getResult());
+    }
+    Value amax = vector::ReductionOp::create(
+        b, loc, vector::CombiningKind::MAXIMUMF, maxLoop.getResult(0));
+    Value scale = arith::DivFOp::create(b, loc, amax, f32Const(127.0));
+    memref::StoreOp::create(b, loc, scale, xs, ValueRange{row, g});
+    // A zero scale (a zero group) divides by 1 instead: its inputs are 0.
+    Value isZero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                         scale, f32Const(0.0));
+    Value divisor = vector::BroadcastOp::create(
+        b, loc, vecType,
+        arith::SelectOp::create(b, loc, isZero, f32Const(1.0), scale));
+    Value lo = splat(vecType, b.getF32FloatAttr(-127));
+    Value hi = splat(vecType, b.getF32FloatAttr(127));
+    auto quantLoop =
+        scf::ForOp::create(b, loc, begin, end, index(1),
+                           ValueRange{splat(intType, b.getI32IntegerAttr(0))});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(quantLoop.getBody());
+      Value w = quantLoop.getInductionVar();
+      Value q = math::RoundEvenOp::create(
+          b, loc, arith::DivFOp::create(b, loc, load(w), divisor));
+      q = arith::MinimumFOp::create(
+          b, loc, arith::MaximumFOp::create(b, loc, q, lo), hi);
+      Value qi = arith::FPToSIOp::create(b, loc, intType, q);
+      Value bytes =
+          arith::TruncIOp::create(b, loc, VectorType::get({k0}, i8), qi);
+      // int4: the even inputs of the packed row (low nibbles) first.
+      if (bits == 4)
+        bytes = vector::ShuffleOp::create(
+            b, loc, bytes, bytes, ArrayRef<int64_t>{0, 2, 4, 6, 1, 3, 5, 7});
+      Value packedWords = vector::BitCastOp::create(
+          b, loc, VectorType::get({k0 / 4}, i32), bytes);
+      vector::StoreOp::create(
+          b, loc, packedWords, xq,
+          ValueRange{row, arith::MulIOp::create(b, loc, w, index(k0 / 4))});
+      scf::YieldOp::create(
+          b, loc,
+          arith::AddIOp::create(b, loc, quantLoop.getRegionIterArgs()[0], qi)
+              .getResult());
+    }
+    Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                            quantLoop.getResult(0));
+    memref::StoreOp::create(b, loc, sum, xsum, ValueRange{row, g});
+  }
+
+  /// int8_compute: one group, as emitGroup, with vpdpbusd on the u8 weight
+  /// codes and the s8 activation codes, then
+  /// out = fma(f32(acc - zp * xsum), scale * xs, out).
+  void emitGroupInt8(Value row, int64_t rows, Value tile, int64_t tiles,
+                     Value g, Value begin, int64_t count) {
+    Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
+    auto vecType = VectorType::get({kN0}, f32);
+    auto wordType = VectorType::get({kN0}, i32);
+    auto byteType = VectorType::get({4 * kN0}, i8);
+    int64_t xWords = k0 / 4;
+    SmallVector<Value> rowIdx, tileIdx, colIdx;
+    for (int64_t r = 0; r < rows; ++r)
+      rowIdx.push_back(arith::AddIOp::create(b, loc, row, index(r)));
+    for (int64_t j = 0; j < tiles; ++j) {
+      tileIdx.push_back(arith::AddIOp::create(b, loc, tile, index(j)));
+      colIdx.push_back(
+          arith::MulIOp::create(b, loc, tileIdx.back(), index(kN0)));
+    }
+    Value nibbles = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(wordType, b.getI32IntegerAttr(0x0F0F0F0F)));
+    Value four = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(wordType, b.getI32IntegerAttr(4)));
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(wordType, b.getI32IntegerAttr(0)));
+    SmallVector<Value> accs(rows * tiles, zero);
+    Value end = arith::AddIOp::create(b, loc, begin, index(count));
+    auto loop = scf::ForOp::create(b, loc, begin, end, index(1), accs);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value w = loop.getInductionVar();
+      SmallVector<Value> acc(loop.getRegionIterArgs());
+      // operands[j][h]: the u8 codes of tile j that multiply activation
+      // word h of the packed row.
+      SmallVector<SmallVector<Value, 2>> operands;
+      for (int64_t j = 0; j < tiles; ++j) {
+        Value codes = vector::LoadOp::create(
+            b, loc, wordType, rhs, ValueRange{tileIdx[j], w, index(0)});
+        SmallVector<Value, 2> ops;
+        if (bits == 8) {
+          ops.push_back(codes);
+        } else {
+          ops.push_back(arith::AndIOp::create(b, loc, codes, nibbles));
+          ops.push_back(arith::AndIOp::create(
+              b, loc, arith::ShRUIOp::create(b, loc, codes, four), nibbles));
+        }
+        for (Value &v : ops)
+          v = vector::BitCastOp::create(b, loc, byteType, v);
+        operands.push_back(ops);
+      }
+      Value ahead = arith::MinSIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, w, index(kPrefetchRows)),
+          index(words - 1));
+      for (int64_t j = 0; j < tiles; ++j)
+        memref::PrefetchOp::create(b, loc, rhs,
+                                   ValueRange{tileIdx[j], ahead, index(0)},
+                                   /*isWrite=*/false, /*localityHint=*/3,
+                                   /*isDataCache=*/true);
+      Value xBase = arith::MulIOp::create(b, loc, w, index(xWords));
+      for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t h = 0; h < xWords; ++h) {
+          Value word = memref::LoadOp::create(
+              b, loc, xq,
+              ValueRange{rowIdx[r],
+                         arith::AddIOp::create(b, loc, xBase, index(h))});
+          Value xb = vector::BitCastOp::create(
+              b, loc, byteType,
+              vector::BroadcastOp::create(b, loc, wordType, word));
+          for (int64_t j = 0; j < tiles; ++j)
+            acc[r * tiles + j] =
+                LLVM::CallIntrinsicOp::create(
+                    b, loc, wordType,
+                    b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                    ValueRange{acc[r * tiles + j], operands[j][h], xb})
+                    .getResult(0);
+        }
+      }
+      scf::YieldOp::create(b, loc, acc);
+    }
+    for (int64_t j = 0; j < tiles; ++j) {
+      Value scale = vector::LoadOp::create(b, loc, vecType, scales,
+                                           ValueRange{tileIdx[j], g, index(0)});
+      Value zp = arith::FPToSIOp::create(
+          b, loc, wordType,
+          vector::LoadOp::create(b, loc, vecType, zps,
+                                 ValueRange{tileIdx[j], g, index(0)}));
+      for (int64_t r = 0; r < rows; ++r) {
+        Value sum = vector::BroadcastOp::create(
+            b, loc, wordType,
+            memref::LoadOp::create(b, loc, xsum, ValueRange{rowIdx[r], g}));
+        Value xScale = vector::BroadcastOp::create(
+            b, loc, vecType,
+            memref::LoadOp::create(b, loc, xs, ValueRange{rowIdx[r], g}));
+        Value centered =
+            arith::SubIOp::create(b, loc, loop.getResult(r * tiles + j),
+                                  arith::MulIOp::create(b, loc, zp, sum));
+        Value dot = arith::SIToFPOp::create(b, loc, vecType, centered);
+        Value factor = arith::MulFOp::create(b, loc, scale, xScale);
+        Value out = vector::LoadOp::create(b, loc, vecType, init,
+                                           ValueRange{rowIdx[r], colIdx[j]});
+        vector::StoreOp::create(b, loc,
+                                vector::FMAOp::create(b, loc, dot, factor, out),
+                                init, ValueRange{rowIdx[r], colIdx[j]});
+      }
+    }
+  }
+
   OpBuilder &b;
   Location loc;
   bool parallel;
@@ -491,17 +757,35 @@ private:
   /// Whether the code being emitted uses the denormal form.
   bool denormal = false;
   Value lhs, rhs, scales, zps, init;
-  Value xs, xsum;
+  /// Whether the op has int8_compute (integer kernel).
+  bool int8;
+  /// Exact form: x scaled per position and the group sums of x. int8 form:
+  /// the group scales and code sums of x, and its codes (xq).
+  Value xs, xsum, xq;
   int64_t m, k, n1, words, bits, k0, groupSize, groups, wordsPerGroup = 1;
 };
 
 } // namespace
 
-void mlir::qc::emitPackedDequantMatMul(OpBuilder &b, PackedDequantMatMulOp op,
-                                       bool parallel, bool x86) {
+LogicalResult mlir::qc::emitPackedDequantMatMul(OpBuilder &b,
+                                                PackedDequantMatMulOp op,
+                                                bool parallel, bool x86) {
   DequantMatMulEmitter emitter(b, op, parallel, x86);
+  if (op.getInt8Compute()) {
+    // The integer form exists only as the VNNI kernel.
+    if (!x86)
+      return op.emitError() << "int8_compute needs a target with AVX-512 VNNI "
+                               "(vpdpbusd); compile with "
+                               "--weight-only-compute=exact for this target";
+    if (!emitter.canUseKernel())
+      return op.emitError()
+             << "int8_compute needs operands with unit inner strides";
+    emitter.emitKernel();
+    return success();
+  }
   if (emitter.canUseKernel())
     emitter.emitKernel();
   else
     emitter.emitScalar();
+  return success();
 }

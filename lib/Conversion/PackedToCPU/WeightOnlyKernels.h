@@ -19,9 +19,11 @@ namespace mlir::qc {
 /// cover. The column-block loop is an scf.parallel when `parallel` is set.
 /// With `x86`, the kernel also has a faster form that feeds the codes to the
 /// FMAs as denormal floats, chosen at run time when MXCSR.DAZ is clear.
-/// Does not erase `op`.
-void emitPackedDequantMatMul(OpBuilder &b, PackedDequantMatMulOp op,
-                             bool parallel, bool x86);
+/// With `int8_compute`, emits the integer (vpdpbusd) kernel, which needs
+/// `x86` (a target with AVX-512 VNNI) and unit inner strides: fails with an
+/// error at the op otherwise. Does not erase `op`.
+LogicalResult emitPackedDequantMatMul(OpBuilder &b, PackedDequantMatMulOp op,
+                                      bool parallel, bool x86);
 
 } // namespace mlir::qc
 

@@ -620,6 +620,13 @@ struct ConvertQCToLinalgPass
   using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    if (weightOnlyCompute != "exact" && weightOnlyCompute != "int8") {
+      getOperation().emitError()
+          << "convert-qc-to-linalg: weight-only-compute must be exact or "
+             "int8, got '"
+          << weightOnlyCompute << "'";
+      return signalPassFailure();
+    }
     TypeConverter converter;
     populateQCTypeConversion(converter);
 
@@ -642,7 +649,8 @@ struct ConvertQCToLinalgPass
     if (packedKernels)
       populatePackedComputePatterns(converter, patterns);
     if (packedKernels)
-      populateWeightOnlyComputePatterns(converter, patterns);
+      populateWeightOnlyComputePatterns(converter, patterns,
+                                        weightOnlyCompute == "int8");
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);

@@ -16,6 +16,10 @@
 //   result   = sum_g s(g, n) * sum_{k in g} x[k] * (u(k, n) - zp'(g, n))
 //            = sum_k x[k] * dequantize(q(k, n))     (up to reassociation)
 //
+// With int8 compute (weight-only-compute=int8) the op also gets
+// `int8_compute`: the kernel quantizes the activations per row and group to
+// symmetric int8 and takes integer dot products (formula in QCOps.td).
+//
 // Non-constant weights, other element types and quantized results are left
 // to the generic dequantizing lowering (QuantizedCompute.cpp).
 //
@@ -79,8 +83,13 @@ Value createConstant(OpBuilder &b, Location loc, const std::vector<T> &values,
 }
 
 struct WeightOnlyMatMulLowering : OpConversionPattern<MatMulOp> {
-  WeightOnlyMatMulLowering(const TypeConverter &converter, MLIRContext *ctx)
-      : OpConversionPattern(converter, ctx, /*benefit=*/2) {}
+  WeightOnlyMatMulLowering(const TypeConverter &converter, MLIRContext *ctx,
+                           bool int8Compute)
+      : OpConversionPattern(converter, ctx, /*benefit=*/2),
+        int8Compute(int8Compute) {}
+
+  /// Whether the ops get `int8_compute` (where the op allows it).
+  bool int8Compute;
 
   LogicalResult
   matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
@@ -161,10 +170,23 @@ struct WeightOnlyMatMulLowering : OpConversionPattern<MatMulOp> {
     Value init =
         createFilledTensor(rewriter, loc, {m, n1 * kN0},
                            createScalarConstant(rewriter, loc, f32, 0));
+    // int8_compute needs groups of whole packed rows (or one group) and
+    // exact i32 group sums; other group sizes stay exact.
+    bool int8 = false;
+    if (int8Compute) {
+      if ((groups == 1 || groupSize % k0 == 0) &&
+          std::min(groupSize, k) <= 65536)
+        int8 = true;
+      else
+        op.emitRemark() << "weight-only-compute=int8: group size " << groupSize
+                        << " is not a multiple of " << k0
+                        << " (or longer than 65536); this matmul stays exact";
+    }
     Value acc = PackedDequantMatMulOp::create(
                     rewriter, loc, TypeRange{init.getType()}, lhs, rhs,
                     scaleTiles, zpTiles, init, rewriter.getI64IntegerAttr(bits),
-                    rewriter.getI64IntegerAttr(groupSize))
+                    rewriter.getI64IntegerAttr(groupSize),
+                    int8 ? rewriter.getUnitAttr() : UnitAttr())
                     .getResult()[0];
     if (n1 * kN0 != n) {
       SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(0),
@@ -187,6 +209,8 @@ struct WeightOnlyMatMulLowering : OpConversionPattern<MatMulOp> {
 } // namespace
 
 void mlir::qc::populateWeightOnlyComputePatterns(const TypeConverter &converter,
-                                                 RewritePatternSet &patterns) {
-  patterns.add<WeightOnlyMatMulLowering>(converter, patterns.getContext());
+                                                 RewritePatternSet &patterns,
+                                                 bool int8Compute) {
+  patterns.add<WeightOnlyMatMulLowering>(converter, patterns.getContext(),
+                                         int8Compute);
 }

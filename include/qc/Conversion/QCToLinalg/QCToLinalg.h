@@ -34,9 +34,12 @@ void populatePackedComputePatterns(const TypeConverter &converter,
 
 /// Higher-benefit patterns for weight-only qc.matmul (float data, 4-/8-bit
 /// constant weights per tensor, column or group along K): codes packed at
-/// compile time for qc.packed_dequant_matmul (CPU kernels).
+/// compile time for qc.packed_dequant_matmul (CPU kernels). With
+/// `int8Compute`, the ops get `int8_compute` (activations quantized to int8
+/// per group at run time) where the op allows it.
 void populateWeightOnlyComputePatterns(const TypeConverter &converter,
-                                       RewritePatternSet &patterns);
+                                       RewritePatternSet &patterns,
+                                       bool int8Compute = false);
 
 /// Scalar code for one element, shared by the lowering and by fused kernels.
 /// `scale` has the expressed type and `zeroPoint` is i32.

@@ -59,7 +59,8 @@ struct PackedDequantMatMulBufferization
     rewriter.setInsertionPoint(op);
     PackedDequantMatMulOp::create(
         rewriter, op->getLoc(), TypeRange{}, buffers[0], buffers[1], buffers[2],
-        buffers[3], buffers[4], matmul.getBits(), matmul.getGroupSize());
+        buffers[3], buffers[4], matmul.getBits(), matmul.getGroupSize(),
+        matmul.getInt8Compute());
     replaceOpWithBufferizedValues(rewriter, op, buffers[4]);
     return success();
   }

@@ -388,6 +388,15 @@ LogicalResult PackedDequantMatMulOp::verify() {
   if (init.getDimSize(0) != lhs.getDimSize(0) || init.getDimSize(1) != n1 * 16)
     return emitOpError() << "init must be [M, N1 * 16] = [" << lhs.getDimSize(0)
                          << ", " << n1 * 16 << "]";
+  if (getInt8Compute()) {
+    if (groups != 1 && groupSize % k0 != 0)
+      return emitOpError() << "int8_compute needs group_size to be a multiple "
+                              "of "
+                           << k0 << " (whole packed rows), got " << groupSize;
+    if (std::min(groupSize, k) > 65536)
+      return emitOpError() << "int8_compute needs groups of at most 65536 "
+                              "inputs (exact i32 sums)";
+  }
   return success();
 }
 

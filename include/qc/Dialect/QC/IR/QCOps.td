@@ -310,6 +310,30 @@ def QC_PackedDequantMatMulOp : QC_Op<"packed_dequant_matmul", [
     reassociation). Signed weights are stored with their codes offset to
     unsigned (`q + 2^(bits-1)`) and the zero point offset likewise.
 
+    With the unit attribute `int8_compute` (the `--weight-only-compute=int8`
+    mode, onnxruntime's MatMulNBits `accuracy_level` 4 class) the
+    activations are first quantized per row and group to symmetric int8,
+    and each group's dot product is taken in integers:
+
+    ```
+    a(m, g)   = max_{k in group g} |lhs[m, k]|
+    xs(m, g)  = a(m, g) / 127                             (f32 division)
+    xq(m, k)  = clamp(roundeven(lhs[m, k] / xs(m, g)), -127, 127)
+                (0 for every k of the group when xs(m, g) = 0)
+    d(m, g, n) = sum_{k in group g} xq(m, k) * code(k, n)
+                 - int(zero_points[n1, g, n0]) * sum_{k in group g} xq(m, k)
+    result[m, n] = init[m, n] + sum_{g < G} (scales[n1, g, n0] * xs(m, g))
+                                            * f32(d(m, g, n))
+    ```
+
+    `d` is exact in `i32` (the verifier bounds the group length by 65536
+    and requires groups of whole packed rows, `group_size % K0 == 0`, or a
+    single group); `f32(d)` is exact while `|d| < 2^24` (groups of up to
+    512 inputs). The group terms are added to `init` in order of `g`, each
+    as one fused multiply-add. The zero points must be integers (they are,
+    as the weight-only lowering writes them). A non-finite input leaves its
+    row's results unspecified (no trap).
+
     Works on tensors (destination style: the result is `init` updated) and,
     after bufferization, on memrefs (no result; `init` is updated in
     place).
@@ -324,7 +348,8 @@ def QC_PackedDequantMatMulOp : QC_Op<"packed_dequant_matmul", [
   }];
   let arguments = (ins AnyShaped:$lhs, AnyShaped:$rhs, AnyShaped:$scales,
                        AnyShaped:$zero_points, AnyShaped:$init,
-                       I64Attr:$bits, I64Attr:$group_size);
+                       I64Attr:$bits, I64Attr:$group_size,
+                       UnitAttr:$int8_compute);
   let results = (outs Variadic<AnyRankedTensor>:$result);
   let assemblyFormat = [{
     `ins` `(` $lhs `,` $rhs `,` $scales `,` $zero_points `:` type($lhs) `,`
