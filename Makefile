@@ -94,8 +94,9 @@ check-sanitize: deps
 	@utils/check-sanitize.sh $(SANITIZE_BUILD_DIR)
 
 # Low-bit evidence on the 4-layer byte-level LM (docs/accuracy.md): trains
-# models/small_lm into .cache/models/small_lm (not committed; about 20
-# minutes on one core with Debian's libopenblas0 as libblas.so.3) when it is
+# models/small_lm into .cache/models/small_lm (not committed; 2400 steps,
+# about 21 minutes on one idle core with Debian's libopenblas0-pthread as
+# libblas.so.3, about 10x longer with the reference BLAS) when it is
 # missing, then evaluates FP32, w8a16, fp8, w4a16 RTN/AWQ/GPTQ and w4a8 on it
 # and on its copy with planted outlier channels. LM_EVAL_ARGS e.g.
 # "--no-outliers" or "--work DIR".

@@ -430,10 +430,15 @@ AWQResult mlir::qc::lowbit::quantizeAWQ(ArrayRef<std::vector<float>> weights,
       for (int64_t c = 0; c < cols; ++c)
         scaled[r * cols + c] = float(double(weights[l][r * cols + c]) * s[r]);
     if (options.clip) {
+      static const std::vector<bool> none;
+      const std::vector<bool> &noClip =
+          l < options.noClipColumns.size() ? options.noClipColumns[l] : none;
       std::vector<double> delta(group), value(group);
       for (int64_t g0 = 0; g0 < k; g0 += group) {
         int64_t g1 = std::min(k, g0 + group), len = g1 - g0;
         for (int64_t c = 0; c < cols; ++c) {
+          if (c < int64_t(noClip.size()) && noClip[c])
+            continue;
           double m0 = 0.0;
           for (int64_t r = g0; r < g1; ++r)
             m0 = std::max(m0, double(std::fabs(scaled[r * cols + c])));

@@ -55,6 +55,129 @@ static std::vector<double> findObservedVector(Value value, StringRef name,
   return {};
 }
 
+/// Whether `op` is a linalg.generic with only parallel loops and one result
+/// (an elementwise or broadcasting map).
+static bool isParallelGeneric(Operation *op) {
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  return generic && generic.getNumResults() == 1 &&
+         generic.getNumLoops() == generic.getNumParallelLoops();
+}
+
+static bool isConstant(Value value) {
+  Operation *def = value.getDefiningOp();
+  return def && def->hasTrait<OpTrait::ConstantLike>();
+}
+
+/// Whether `value` is a linear projection of an activation moved around by
+/// layout ops: walking back through reshapes, transposes, slices and
+/// elementwise ops with a single non-constant operand, it reaches a
+/// qc.matmul with a constant weight. A softmax output is not (its division
+/// reads two computed tensors).
+static bool comesFromProjection(Value value, int depth = 0) {
+  if (depth > 32)
+    return false;
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return false;
+  if (auto matmul = dyn_cast<MatMulOp>(def))
+    return isConstant(matmul.getRhs());
+  if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
+          tensor::ExtractSliceOp>(def))
+    return comesFromProjection(def->getOperand(0), depth + 1);
+  if (auto transpose = dyn_cast<linalg::TransposeOp>(def))
+    return comesFromProjection(transpose.getInput(), depth + 1);
+  if (isParallelGeneric(def)) {
+    auto generic = cast<linalg::GenericOp>(def);
+    Value computed;
+    for (Value in : generic.getDpsInputs()) {
+      if (isConstant(in))
+        continue;
+      if (computed)
+        return false;
+      computed = in;
+    }
+    return computed && comesFromProjection(computed, depth + 1);
+  }
+  return false;
+}
+
+/// The output columns of `matmul` (result [.., N]) that feed a query-key
+/// product: followed forward through elementwise ops, slices of the last
+/// dimension (a fused QKV split; the columns are tracked until the first
+/// reshape or transpose) and layout ops, they reach a qc.matmul of two
+/// computed operands whose other operand is also a projection
+/// (comesFromProjection). That excludes V, whose partner is the softmax.
+static std::vector<bool> queryKeyColumns(MatMulOp matmul, int64_t n) {
+  std::vector<bool> result(n, false);
+  struct Item {
+    Value value;
+    /// Columns [lo, hi) of the matmul's output; while `tracked`, the
+    /// value's last dimension is exactly those columns.
+    int64_t lo, hi;
+    bool tracked;
+    int depth;
+  };
+  SmallVector<Item> work = {{matmul.getResult(), 0, n, true, 0}};
+  while (!work.empty()) {
+    Item item = work.pop_back_val();
+    if (item.depth > 32)
+      continue;
+    auto push = [&](Value v, int64_t lo, int64_t hi, bool tracked) {
+      work.push_back({v, lo, hi, tracked, item.depth + 1});
+    };
+    for (OpOperand &use : item.value.getUses()) {
+      Operation *user = use.getOwner();
+      if (auto slice = dyn_cast<tensor::ExtractSliceOp>(user)) {
+        auto source = cast<RankedTensorType>(slice.getSourceType());
+        int64_t rank = source.getRank();
+        bool lastDimOnly = item.tracked && rank > 0 &&
+                           !slice.getResultType().isDynamicDim(rank - 1) &&
+                           slice.getResultType().getRank() == rank;
+        for (int64_t d = 0; lastDimOnly && d < rank; ++d) {
+          int64_t offset = slice.getStaticOffsets()[d];
+          int64_t size = slice.getStaticSizes()[d];
+          int64_t stride = slice.getStaticStrides()[d];
+          lastDimOnly =
+              stride == 1 && !ShapedType::isDynamic(offset) &&
+              (d == rank - 1 || (offset == 0 && size == source.getDimSize(d)));
+        }
+        if (lastDimOnly) {
+          int64_t lo = item.lo + slice.getStaticOffsets()[rank - 1];
+          int64_t hi = std::min(item.hi, lo + slice.getStaticSizes()[rank - 1]);
+          if (lo < hi)
+            push(slice.getResult(), lo, hi, true);
+        } else {
+          push(slice.getResult(), item.lo, item.hi, false);
+        }
+      } else if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
+                     linalg::TransposeOp>(user)) {
+        if (user->getNumResults() == 1 &&
+            (!isa<linalg::TransposeOp>(user) || use.getOperandNumber() == 0))
+          push(user->getResult(0), item.lo, item.hi, false);
+      } else if (isParallelGeneric(user)) {
+        auto generic = cast<linalg::GenericOp>(user);
+        if (!generic.isDpsInput(&use))
+          continue;
+        bool sameColumns =
+            item.tracked &&
+            generic.getResult(0).getType() == item.value.getType() &&
+            generic.getMatchingIndexingMap(&use).isIdentity() &&
+            generic.getIndexingMapsArray().back().isIdentity();
+        push(generic.getResult(0), item.lo, item.hi, sameColumns);
+      } else if (auto product = dyn_cast<MatMulOp>(user)) {
+        if (isConstant(product.getRhs()))
+          continue;
+        Value other =
+            use.getOperandNumber() == 0 ? product.getRhs() : product.getLhs();
+        if (comesFromProjection(other))
+          for (int64_t c = item.lo; c < item.hi; ++c)
+            result[c] = true;
+      }
+    }
+  }
+  return result;
+}
+
 namespace {
 
 /// A matmul to quantize and its constant weight [K, N].
@@ -64,6 +187,9 @@ struct Member {
   int64_t k = 0, n = 0;
   /// Bits chosen for this weight (mixed precision may raise them).
   unsigned bits = 4;
+  /// AWQ with awq-skip-qk-clip: the output columns that feed a query-key
+  /// product (no clip search for them).
+  std::vector<bool> queryKey;
 };
 
 struct QuantizeWeightsPass
@@ -138,8 +264,14 @@ struct QuantizeWeightsPass
       // w4a8 quantizes the activation too: it needs its statistics.
       if (w4a8 && !findStats(matmul.getLhs()))
         return;
-      Member m{matmul, std::move(*weight), rhsType.getDimSize(0),
-               rhsType.getDimSize(1), bits};
+      Member m{matmul,
+               std::move(*weight),
+               rhsType.getDimSize(0),
+               rhsType.getDimSize(1),
+               bits,
+               std::vector<bool>()};
+      if (algo == "awq" && awqClip && awqSkipQKClip)
+        m.queryKey = queryKeyColumns(matmul, m.n);
       groups[matmul.getLhs()].push_back(std::move(m));
     });
 
@@ -402,6 +534,8 @@ struct QuantizeWeightsPass
     }
     AWQOptions options;
     options.clip = awqClip;
+    for (Member &m : members)
+      options.noClipColumns.push_back(m.queryKey);
     AWQResult result =
         quantizeAWQ(weights, k, cols, meanAbs, hessian, c, options);
     for (auto [m, q] : llvm::zip(members, result.weights))

@@ -6,10 +6,10 @@ Compiles a byte-level LM (models/tiny_lm/tiny_lm.onnx, or with --model
 small_lm the 4-layer model models/small_lm/train.py writes under
 .cache/models/small_lm) and an FP-equivalent copy with planted
 activation-outlier channels (inject_outliers.py) as FP32, w8a16, fp8 (E4M3
-weights and activations), w4a16 (RTN, AWQ, GPTQ; groups of 128 and 64
-input channels) and w4a8 (int4 per-channel weights, u8 activations),
-evaluates each on
-the model's 256 held-out windows (those its train.py reports) and prints a
+or E5M2 weights and activations), w4a16 (RTN, AWQ, GPTQ; groups of 128 and
+64 input channels) and w4a8 (int4 per-channel weights, u8 activations),
+evaluates each on the model's 256 held-out windows (those its train.py
+reports) and prints a
 markdown table: the perplexity, its change from FP32, the share of RTN's gap
 to FP32 that AWQ / GPTQ close (same group size), and the .so size relative
 to FP32.
@@ -48,6 +48,8 @@ CONFIGS = [
     ("fp32", []),
     ("w8a16 rtn g128", ["--quantize=w8a16"]),
     ("fp8 e4m3 per-tensor", ["--quantize=fp8", "CALIB"]),
+    ("fp8 e5m2 per-tensor",
+     ["--quantize=fp8", "--fp8-format=e5m2", "CALIB"]),
     ("w4a16 rtn g128", ["--quantize=w4a16"]),
     ("w4a16 rtn g128 int8-compute",
      ["--quantize=w4a16", "--weight-only-compute=int8"]),

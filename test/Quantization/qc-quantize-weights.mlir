@@ -5,6 +5,7 @@
 // RUN: qc-opt %t/ok.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{group-size=2}),convert-qc-to-linalg)' | FileCheck %s --check-prefix=LOWER
 // RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{algo=gptq group-size=2}))' | FileCheck %s --check-prefix=GPTQ
 // RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{algo=awq group-size=2}))' | FileCheck %s --check-prefix=AWQ
+// RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{algo=awq group-size=2 awq-skip-qk-clip=true}))' | FileCheck %s --check-prefix=AWQQK
 // RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=fp8}))' | FileCheck %s --check-prefix=FP8
 // RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=fp8 fp8-weight-scales=channel}))' | FileCheck %s --check-prefix=FP8CH
 // RUN: qc-opt %t/calibrated.mlir -split-input-file --pass-pipeline='builtin.module(func.func(qc-quantize-weights{scheme=fp8 fp8-format=e5m2}))' | FileCheck %s --check-prefix=E5M2
@@ -200,6 +201,71 @@ func.func @awq_shared(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x3xf32>)
   %y = qc.matmul %x, %w : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
   %z = qc.matmul %x, %v : (tensor<3x4xf32>, tensor<4x3xf32>) -> tensor<3x3xf32>
   return %y, %z : tensor<3x2xf32>, tensor<3x3xf32>
+}
+
+// -----
+
+// With awq-skip-qk-clip, AWQ's clip search skips the output columns that
+// feed a query-key product (llm-awq/AutoAWQ skip q/k projections). A fused
+// QKV weight [2, 6] whose q, k and v slices hold the same two columns: A =
+// (1.0, 0.1) and B = (0.1, 1.0). The mean |x| is equal and so are the
+// normalized weight magnitudes of the two channels, so s = 1 (RTN).
+// Channel 0 barely varies (H[0, 0] = 2e-4) and channel 1 does (H[1, 1] =
+// 2): for A, clipping to 0.75 makes the scale 0.75 / 15 = 0.05 and 0.1
+// exact (error 0.25^2 * 1e-4 on channel 0 instead of (2/15 - 0.1)^2 on
+// channel 1), so by default every A column gets scale 0.05; B keeps 1 / 15
+// (clipping channel 1 only hurts). With the option q's and k's A columns
+// keep 1 / 15 and only v's is clipped. V is told apart by its partner in
+// the second product (the elementwise op on the scores is not a
+// projection).
+// AWQ-LABEL: func.func @awq_qk_no_clip
+// AWQ-NOT: linalg.generic
+// AWQ: tensor<2x6x!qc.uniform<u4:f32:0, block = 2, scales = dense<{{\[\[}}5.000000e-02, 0.0666666701, 5.000000e-02, 0.0666666701, 5.000000e-02, 0.0666666701]]>
+// AWQQK-LABEL: func.func @awq_qk_no_clip
+// AWQQK-NOT: linalg.generic
+// AWQQK: tensor<2x6x!qc.uniform<u4:f32:0, block = 2, scales = dense<{{\[\[}}0.0666666701, 0.0666666701, 0.0666666701, 0.0666666701, 5.000000e-02, 0.0666666701]]>
+func.func @awq_qk_no_clip(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, 0.1, 1.0, 0.1, 1.0, 0.1], [0.1, 1.0, 0.1, 1.0, 0.1, 1.0]]> : tensor<2x6xf32>
+  qc.observe %x {name = "x", stats = #qc.stats<min = -1.0, max = 1.0, count = 3>, qc.hessian = dense<[[2.0e-4, 0.0], [0.0, 2.0]]> : tensor<2x2xf32>, qc.mean_abs = dense<[1.0, 1.0]> : tensor<2xf32>} : tensor<3x2xf32>
+  %qkv = qc.matmul %x, %w : (tensor<3x2xf32>, tensor<2x6xf32>) -> tensor<3x6xf32>
+  %q = tensor.extract_slice %qkv[0, 0] [3, 2] [1, 1] : tensor<3x6xf32> to tensor<3x2xf32>
+  %k = tensor.extract_slice %qkv[0, 2] [3, 2] [1, 1] : tensor<3x6xf32> to tensor<3x2xf32>
+  %v = tensor.extract_slice %qkv[0, 4] [3, 2] [1, 1] : tensor<3x6xf32> to tensor<3x2xf32>
+  %init = tensor.empty() : tensor<2x3xf32>
+  %kt = linalg.transpose ins(%k : tensor<3x2xf32>) outs(%init : tensor<2x3xf32>) permutation = [1, 0]
+  %s = qc.matmul %q, %kt : (tensor<3x2xf32>, tensor<2x3xf32>) -> tensor<3x3xf32>
+  %e = tensor.empty() : tensor<3x3xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%s : tensor<3x3xf32>) outs(%e : tensor<3x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %sq = arith.mulf %a, %a : f32
+    linalg.yield %sq : f32
+  } -> tensor<3x3xf32>
+  %y = qc.matmul %p, %v : (tensor<3x3xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// The same with separate q, k and v projections (each [2, 2] = A B): q and
+// k meet in the first product, v's partner in the second is the scores.
+// AWQ-LABEL: func.func @awq_qk_separate
+// AWQ-COUNT-3: qc.matmul %{{.*}}, %{{.*}} : (tensor<3x2xf32>, tensor<2x2x!qc.uniform<u4:f32:0, block = 2, scales = dense<{{\[\[}}5.000000e-02, 0.0666666701]]>
+// AWQQK-LABEL: func.func @awq_qk_separate
+// AWQQK-COUNT-2: qc.matmul %{{.*}}, %{{.*}} : (tensor<3x2xf32>, tensor<2x2x!qc.uniform<u4:f32:0, block = 2, scales = dense<0.0666666701>
+// AWQQK: qc.matmul %{{.*}}, %{{.*}} : (tensor<3x2xf32>, tensor<2x2x!qc.uniform<u4:f32:0, block = 2, scales = dense<{{\[\[}}5.000000e-02, 0.0666666701]]>
+func.func @awq_qk_separate(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %wq = arith.constant dense<[[1.0, 0.1], [0.1, 1.0]]> : tensor<2x2xf32>
+  %wk = arith.constant dense<[[1.0, 0.1], [0.1, 1.0]]> : tensor<2x2xf32>
+  %wv = arith.constant dense<[[1.0, 0.1], [0.1, 1.0]]> : tensor<2x2xf32>
+  qc.observe %x {name = "x", stats = #qc.stats<min = -1.0, max = 1.0, count = 3>, qc.hessian = dense<[[2.0e-4, 0.0], [0.0, 2.0]]> : tensor<2x2xf32>, qc.mean_abs = dense<[1.0, 1.0]> : tensor<2xf32>} : tensor<3x2xf32>
+  %q = qc.matmul %x, %wq : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  %k = qc.matmul %x, %wk : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  %v = qc.matmul %x, %wv : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  %init = tensor.empty() : tensor<2x3xf32>
+  %kt = linalg.transpose ins(%k : tensor<3x2xf32>) outs(%init : tensor<2x3xf32>) permutation = [1, 0]
+  %s = qc.matmul %q, %kt : (tensor<3x2xf32>, tensor<2x3xf32>) -> tensor<3x3xf32>
+  %y = qc.matmul %s, %v : (tensor<3x3xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
 }
 
 //--- mixed.mlir

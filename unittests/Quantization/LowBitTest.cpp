@@ -421,6 +421,54 @@ TEST(AWQ, RecoversPlantedSalientChannels) {
   }
 }
 
+// Columns listed in noClipColumns skip the clip search: they are plain RTN of
+// the scaled weight diag(s) B, while the other columns (and the same run
+// without the list) are clipped where that lowers the error.
+TEST(AWQ, NoClipColumnsKeepTheFullRange) {
+  int64_t k = 128, n = 32;
+  std::vector<float> calib = makeInputs(2048, k, 41, {9}, 30.0);
+  std::vector<double> h = hessianOf(calib, 2048, k);
+  std::vector<double> m = meanAbsOf(calib, 2048, k);
+  std::vector<std::vector<float>> weights = {makeWeight(k, n, 42)};
+  std::vector<int64_t> cols = {n};
+  QuantConfig c{4, 32, false};
+  AWQResult clipped = quantizeAWQ(weights, k, cols, m, h, c, AWQOptions());
+  AWQOptions options;
+  options.noClipColumns = {std::vector<bool>(n, false)};
+  for (int64_t col = 0; col < n / 2; ++col)
+    options.noClipColumns[0][col] = true;
+  AWQResult r = quantizeAWQ(weights, k, cols, m, h, c, options);
+  // The scale search does not depend on the option.
+  ASSERT_EQ(r.scales, clipped.scales);
+  std::vector<float> scaled(k * n);
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col)
+      scaled[row * n + col] =
+          float(double(weights[0][row * n + col]) * r.scales[row]);
+  QuantizedWeight plain = quantizeRTN(scaled, k, n, c);
+  const QuantizedWeight &q = r.weights[0];
+  int64_t clippedGroups = 0;
+  for (int64_t g = 0; g < k / 32; ++g)
+    for (int64_t col = 0; col < n; ++col) {
+      int64_t i = g * n + col;
+      if (col < n / 2) {
+        EXPECT_EQ(q.scales[i], plain.scales[i])
+            << "group " << g << " col " << col;
+        EXPECT_EQ(q.zeroPoints[i], plain.zeroPoints[i]);
+      } else {
+        EXPECT_EQ(q.scales[i], clipped.weights[0].scales[i]);
+        // Clipping only ever shrinks the range.
+        EXPECT_LE(q.scales[i], plain.scales[i]);
+        clippedGroups += q.scales[i] < plain.scales[i];
+      }
+    }
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n / 2; ++col)
+      EXPECT_EQ(q.codes[row * n + col], plain.codes[row * n + col]);
+  // Not vacuous: the search clips some of the other groups.
+  EXPECT_GT(clippedGroups, 0);
+}
+
 //===----------------------------------------------------------------------===//
 // The compiled weight-only matmul
 //===----------------------------------------------------------------------===//

@@ -128,6 +128,11 @@ struct AWQOptions {
   int gridSize = 20;
   /// Weight-clipping search (10 ratios 1.00, 0.95, ..., 0.55).
   bool clip = true;
+  /// Per layer (empty: none), the output columns the clip search leaves
+  /// alone: those that feed a query-key product. As llm-awq/AutoAWQ skip
+  /// q/k projections (q k^T makes the output-MSE clip criterion unreliable);
+  /// such columns are quantized with their full range.
+  std::vector<std::vector<bool>> noClipColumns;
 };
 
 /// The result of AWQ on a group of layers that share one input x [.., K]:

@@ -195,11 +195,13 @@ def QuantizeWeightsPass : Pass<"qc-quantize-weights", "func::FuncOp"> {
     - `awq`: AWQ scale search (AutoAWQ duo scaling, exponent grid 0, 0.05,
       ..., 0.95, plus plain RTN) with the output error evaluated exactly from
       `qc.hessian`, `qc.mean_abs` ([K], mean |x| per input channel) for the
-      activation magnitudes, then the clip search (`awq-clip`). Matmuls that
-      read the same activation share one scale vector s. The weights become
-      `diag(s) B` and the activation `x * (1 / s)`: an explicit elementwise
-      multiply inserted after x, left to the CPU pipeline's elementwise
-      fusion (e.g. with the LayerNorm's affine step).
+      activation magnitudes, then the clip search (`awq-clip`; with
+      `awq-skip-qk-clip`, as llm-awq/AutoAWQ do, not for the output columns
+      that feed a query-key product, i.e. q and k, also inside a fused QKV
+      weight). Matmuls that read the same activation share one scale vector
+      s. The weights become `diag(s) B` and the activation `x * (1 / s)`:
+      an explicit elementwise multiply inserted after x, left to the CPU
+      pipeline's elementwise fusion (e.g. with the LayerNorm's affine step).
 
     Scheme `fp8` (FP8 weights and activations with amax scaling, ModelOpt's
     FP8 default, algorithms.md section 2.5): for a matmul whose input carries
@@ -280,6 +282,9 @@ def QuantizeWeightsPass : Pass<"qc-quantize-weights", "func::FuncOp"> {
            "GPTQ: lazy-update block size">,
     Option<"awqClip", "awq-clip", "bool", "true",
            "AWQ: run the weight-clipping search">,
+    Option<"awqSkipQKClip", "awq-skip-qk-clip", "bool", "false",
+           "AWQ: no clip search for the output columns that feed a "
+           "query-key product (as llm-awq/AutoAWQ skip q/k projections)">,
     Option<"mixedPrecision", "mixed-precision", "bool", "false",
            "w4a16: raise the most sensitive layers to 8 bits within "
            "max-size-ratio and/or until max-error-increase (needs "
