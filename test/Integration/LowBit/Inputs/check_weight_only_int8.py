@@ -28,12 +28,17 @@ max per element).
 """
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+# The weights (exact under RTN) and the command runner of the exact-mode
+# checker next to this file.
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_weight_only_matmul import make_weight, run  # noqa: E402
 
 # (bits, symmetric, group size, M, K, N)
 CASES = [
@@ -47,31 +52,6 @@ CASES = [
     (8, False, 64, 1, 192, 65),
     (8, True, 128, 4, 99, 5),      # odd K: one group of 99
 ]
-
-
-def make_weight(rng, bits, symmetric, group, k, n):
-    """W [K, N] whose RTN quantization is exact; also the group size and
-    the scales [G, N]."""
-    g = group if k % group == 0 else k
-    groups = k // g
-    exps = rng.integers(3, 8, size=(groups, n))
-    scales = np.ldexp(1.0, -exps)
-    qmax = (1 << (bits - 1)) - 1 if symmetric else (1 << bits) - 1
-    w = np.empty((k, n))
-    for gi in range(groups):
-        rows = slice(gi * g, (gi + 1) * g)
-        if symmetric:
-            q = rng.integers(-qmax, qmax + 1, size=(g, n)).astype(np.float64)
-            q[rng.integers(0, g), :] = qmax * rng.choice([-1, 1], size=n)
-            w[rows] = q * scales[gi]
-        else:
-            q = rng.integers(0, qmax + 1, size=(g, n)).astype(np.float64)
-            lo, hi = rng.choice(g, size=2, replace=False)
-            q[lo, :] = 0
-            q[hi, :] = qmax
-            zp = rng.integers(0, qmax + 1, size=n)
-            w[rows] = (q - zp) * scales[gi]
-    return w.astype(np.float32), g, scales
 
 
 def reference(x, w, g, scales):
@@ -96,12 +76,6 @@ def reference(x, w, g, scales):
         y = (term + y.astype(np.float64)).astype(np.float32)  # ~ fma
         mag += np.abs(term)
     return y, mag
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")
 
 
 def main():

@@ -40,7 +40,8 @@ CASES = [
 
 
 def make_weight(rng, bits, symmetric, group, k, n):
-    """W [K, N] whose RTN quantization is exact; also the per-element scale."""
+    """W [K, N] whose RTN quantization is exact; also the group size and
+    the scales [G, N]. (check_weight_only_int8.py uses it too.)"""
     g = group if k % group == 0 else k
     groups = k // g
     exps = rng.integers(3, 8, size=(groups, n))
@@ -60,8 +61,7 @@ def make_weight(rng, bits, symmetric, group, k, n):
             q[hi, :] = qmax
             zp = rng.integers(0, qmax + 1, size=n)
             w[rows] = (q - zp) * scales[gi]
-    per_element = np.repeat(scales, g, axis=0)
-    return w.astype(np.float32), per_element
+    return w.astype(np.float32), g, scales
 
 
 def run(cmd):
@@ -78,7 +78,8 @@ def main():
     failed = 0
     for i, (bits, sym, group, m, k, n) in enumerate(CASES):
         rng = np.random.default_rng(1000 + i)
-        w, scale = make_weight(rng, bits, sym, group, k, n)
+        w, g, scales = make_weight(rng, bits, sym, group, k, n)
+        scale = np.repeat(scales, g, axis=0)
         x = rng.standard_normal((m, k)).astype(np.float32)
         tag = f"w{bits}{'s' if sym else 'a'}_g{group}_m{m}_k{k}_n{n}"
         model = os.path.join(args.work, tag + ".onnx")
