@@ -196,13 +196,7 @@ private:
     Type accElement = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
     auto accType = VectorType::get({16}, accElement);
     SmallVector<Value> rowIdx, colIdx, tileIdx;
-    for (int64_t r = 0; r < rows; ++r)
-      rowIdx.push_back(arith::AddIOp::create(b, loc, row, index(r)));
-    for (int64_t j = 0; j < tiles; ++j) {
-      tileIdx.push_back(arith::AddIOp::create(b, loc, tile, index(j)));
-      colIdx.push_back(
-          arith::MulIOp::create(b, loc, tileIdx.back(), index(16)));
-    }
+    blockIndices(b, loc, row, rows, tile, tiles, 16, rowIdx, tileIdx, colIdx);
     // The accumulators start from `init`, or from zero in the first k-step
     // when the fill that zeroed `init` was dropped (zeroInit).
     auto loadAccs = [&](OpBuilder &lb) {

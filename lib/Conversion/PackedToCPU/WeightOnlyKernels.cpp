@@ -414,13 +414,7 @@ private:
     auto vecType = VectorType::get({kN0}, f32);
     auto wordType = VectorType::get({kN0}, i32);
     SmallVector<Value> rowIdx, tileIdx, colIdx;
-    for (int64_t r = 0; r < rows; ++r)
-      rowIdx.push_back(arith::AddIOp::create(b, loc, row, index(r)));
-    for (int64_t j = 0; j < tiles; ++j) {
-      tileIdx.push_back(arith::AddIOp::create(b, loc, tile, index(j)));
-      colIdx.push_back(
-          arith::MulIOp::create(b, loc, tileIdx.back(), index(kN0)));
-    }
+    blockIndices(b, loc, row, rows, tile, tiles, kN0, rowIdx, tileIdx, colIdx);
     SmallVector<Value> masks;
     for (int64_t t = 0; t < k0; ++t) {
       int64_t mask = int64_t(((1u << bits) - 1) << fieldPosition(t));
@@ -653,13 +647,7 @@ private:
     auto byteType = VectorType::get({4 * kN0}, i8);
     int64_t xWords = k0 / 4;
     SmallVector<Value> rowIdx, tileIdx, colIdx;
-    for (int64_t r = 0; r < rows; ++r)
-      rowIdx.push_back(arith::AddIOp::create(b, loc, row, index(r)));
-    for (int64_t j = 0; j < tiles; ++j) {
-      tileIdx.push_back(arith::AddIOp::create(b, loc, tile, index(j)));
-      colIdx.push_back(
-          arith::MulIOp::create(b, loc, tileIdx.back(), index(kN0)));
-    }
+    blockIndices(b, loc, row, rows, tile, tiles, kN0, rowIdx, tileIdx, colIdx);
     Value nibbles = arith::ConstantOp::create(
         b, loc,
         DenseElementsAttr::get(wordType, b.getI32IntegerAttr(0x0F0F0F0F)));
