@@ -209,9 +209,10 @@ Value mlir::qc::buildQuantizeScalar(OpBuilder &b, Location loc, Value x,
   c = arith::SelectOp::create(b, loc, isNaN, zpWork, c);
   // Every value is now an integer inside the storage range, so the
   // conversion is exact; unsigned values take the same bits through a wider
-  // signed integer.
-  Type i64 = b.getI64Type();
-  Value wide = arith::FPToSIOp::create(b, loc, i64, c);
+  // signed integer: i32 for storage up to 16 bits (16 lanes per AVX-512
+  // conversion, where i64 gives 8 and a shuffle), else i64.
+  Type wideType = width > 16 ? b.getI64Type() : b.getI32Type();
+  Value wide = arith::FPToSIOp::create(b, loc, wideType, c);
   return arith::TruncIOp::create(b, loc, type.getStorageMemoryType(), wide);
 }
 
