@@ -31,14 +31,13 @@ import os
 import sys
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
 
-# The weights (exact under RTN) and the command runner of the exact-mode
-# checker next to this file.
+# The weights (exact under RTN), the model writer and the command runner of
+# the exact-mode checker next to this file.
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_weight_only_matmul import make_weight, run  # noqa: E402
+from check_weight_only_matmul import (  # noqa: E402
+    make_weight, run, save_matmul_model)
 
 # (bits, symmetric, group size, M, K, N)
 CASES = [
@@ -94,13 +93,7 @@ def main():
             x[1] *= np.float32(1e-3)
         tag = f"int8_w{bits}{'s' if sym else 'a'}_g{group}_m{m}_k{k}_n{n}"
         model = os.path.join(args.work, tag + ".onnx")
-        graph = helper.make_graph(
-            [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")], tag,
-            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
-            [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
-            [numpy_helper.from_array(w, "W")])
-        onnx.save(helper.make_model(
-            graph, opset_imports=[helper.make_opsetid("", 13)]), model)
+        save_matmul_model(model, tag, x, w)
         so = os.path.join(args.work, tag + ".so")
         inputs = os.path.join(args.work, tag + "_in.npz")
         outputs = os.path.join(args.work, tag + "_out.npz")

@@ -64,6 +64,18 @@ def make_weight(rng, bits, symmetric, group, k, n):
     return w.astype(np.float32), g, scales
 
 
+def save_matmul_model(path, name, x, w):
+    """An ONNX model y = x @ W with W a constant initializer."""
+    (m, k), n = x.shape, w.shape[1]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")], name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
+        [numpy_helper.from_array(w, "W")])
+    onnx.save(helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+
+
 def run(cmd):
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
@@ -83,13 +95,7 @@ def main():
         x = rng.standard_normal((m, k)).astype(np.float32)
         tag = f"w{bits}{'s' if sym else 'a'}_g{group}_m{m}_k{k}_n{n}"
         model = os.path.join(args.work, tag + ".onnx")
-        graph = helper.make_graph(
-            [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")], tag,
-            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
-            [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
-            [numpy_helper.from_array(w, "W")])
-        onnx.save(helper.make_model(
-            graph, opset_imports=[helper.make_opsetid("", 13)]), model)
+        save_matmul_model(model, tag, x, w)
         so = os.path.join(args.work, tag + ".so")
         inputs = os.path.join(args.work, tag + "_in.npz")
         outputs = os.path.join(args.work, tag + "_out.npz")
