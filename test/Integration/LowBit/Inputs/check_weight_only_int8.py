@@ -32,12 +32,12 @@ import sys
 
 import numpy as np
 
-# The weights (exact under RTN), the model writer and the command runner of
-# the exact-mode checker next to this file.
+# The weights (exact under RTN) and the compile-and-run step of the
+# exact-mode checker next to this file.
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_weight_only_matmul import (  # noqa: E402
-    make_weight, run, save_matmul_model)
+    compile_and_run, make_weight)
 
 # (bits, symmetric, group size, M, K, N)
 CASES = [
@@ -92,20 +92,8 @@ def main():
         if m > 1:
             x[1] *= np.float32(1e-3)
         tag = f"int8_w{bits}{'s' if sym else 'a'}_g{group}_m{m}_k{k}_n{n}"
-        model = os.path.join(args.work, tag + ".onnx")
-        save_matmul_model(model, tag, x, w)
-        so = os.path.join(args.work, tag + ".so")
-        inputs = os.path.join(args.work, tag + "_in.npz")
-        outputs = os.path.join(args.work, tag + "_out.npz")
-        np.savez(inputs, x=x)
-        cmd = ["qc-compile", model, "-q", f"--quantize=w{bits}a16",
-               f"--group-size={group}", "--weight-only-compute=int8",
-               f"--threads={args.threads}", "-o", so]
-        if sym:
-            cmd.append("--weight-symmetric")
-        run(cmd)
-        run(["qc-run", so, "--inputs", inputs, "--outputs", outputs])
-        got = np.load(outputs)["y"]
+        got = compile_and_run(args.work, tag, x, w, bits, group, sym,
+                              args.threads, ["--weight-only-compute=int8"])
         ref, mag = reference(x, w, g, scales)
         bound = 1e-6 * mag
         err = np.abs(got.astype(np.float64) - ref.astype(np.float64))

@@ -82,6 +82,25 @@ def run(cmd):
         sys.exit(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")
 
 
+def compile_and_run(work, tag, x, w, bits, group, symmetric, threads,
+                    extra=()):
+    """y = x @ W compiled by qc-compile --quantize=w{bits}a16 (plus `extra`
+    flags) and run by qc-run."""
+    model = os.path.join(work, tag + ".onnx")
+    save_matmul_model(model, tag, x, w)
+    so = os.path.join(work, tag + ".so")
+    inputs = os.path.join(work, tag + "_in.npz")
+    outputs = os.path.join(work, tag + "_out.npz")
+    np.savez(inputs, x=x)
+    cmd = ["qc-compile", model, "-q", f"--quantize=w{bits}a16",
+           f"--group-size={group}", *extra, f"--threads={threads}", "-o", so]
+    if symmetric:
+        cmd.append("--weight-symmetric")
+    run(cmd)
+    run(["qc-run", so, "--inputs", inputs, "--outputs", outputs])
+    return np.load(outputs)["y"]
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("work")
@@ -94,19 +113,8 @@ def main():
         scale = np.repeat(scales, g, axis=0)
         x = rng.standard_normal((m, k)).astype(np.float32)
         tag = f"w{bits}{'s' if sym else 'a'}_g{group}_m{m}_k{k}_n{n}"
-        model = os.path.join(args.work, tag + ".onnx")
-        save_matmul_model(model, tag, x, w)
-        so = os.path.join(args.work, tag + ".so")
-        inputs = os.path.join(args.work, tag + "_in.npz")
-        outputs = os.path.join(args.work, tag + "_out.npz")
-        np.savez(inputs, x=x)
-        cmd = ["qc-compile", model, "-q", f"--quantize=w{bits}a16",
-               f"--group-size={group}", f"--threads={args.threads}", "-o", so]
-        if sym:
-            cmd.append("--weight-symmetric")
-        run(cmd)
-        run(["qc-run", so, "--inputs", inputs, "--outputs", outputs])
-        got = np.load(outputs)["y"].astype(np.float64)
+        got = compile_and_run(args.work, tag, x, w, bits, group, sym,
+                              args.threads).astype(np.float64)
         ref = x.astype(np.float64) @ w.astype(np.float64)
         bound = 1e-6 * (np.abs(x).astype(np.float64) @ ((1 << bits) * scale))
         err = np.abs(got - ref)
