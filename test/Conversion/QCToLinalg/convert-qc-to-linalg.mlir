@@ -12,12 +12,21 @@
 // CHECK: arith.minnumf
 // CHECK: arith.cmpf uno
 // CHECK: arith.select
-// CHECK: arith.fptosi
-// CHECK: arith.trunci
+// 8-bit storage converts through i32 (16 lanes per AVX-512 conversion),
+// 32-bit storage through i64.
+// CHECK: arith.fptosi %{{.*}} : f32 to i32
+// CHECK: arith.trunci %{{.*}} : i32 to i8
 // CHECK-NOT: qc.
+// CHECK-LABEL: func.func @quantize_i32_storage
+// CHECK: arith.fptosi %{{.*}} : f64 to i64
+// CHECK: arith.trunci %{{.*}} : i64 to i32
 func.func @quantize_per_tensor(%x: tensor<4xf32>) -> tensor<4x!qc.uniform<u8:f32, 0.5:128>> {
   %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<u8:f32, 0.5:128>>
   return %q : tensor<4x!qc.uniform<u8:f32, 0.5:128>>
+}
+func.func @quantize_i32_storage(%x: tensor<4xf32>) -> tensor<4x!qc.uniform<i32:f32, 0.5>> {
+  %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!qc.uniform<i32:f32, 0.5>>
+  return %q : tensor<4x!qc.uniform<i32:f32, 0.5>>
 }
 
 // -----
