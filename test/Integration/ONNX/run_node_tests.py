@@ -21,6 +21,7 @@ The final line is "N passed, M failed".
 import argparse
 import concurrent.futures
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -100,8 +101,11 @@ def compile_model(tools, model_path, so, fixed, work, timeout):
                           timeout=timeout)
 
 
-def run_test(test_dir, tools, work, rtol, atol, timeout):
+def run_test(test_dir, tools, work, rtol, atol, timeout, bundle=None):
     """Returns (status, message); status in pass/fail/compile-error.
+    With `bundle` (a folder), the compiled models, inputs and expected
+    outputs are stored there instead of run: the status is "bundled" and the
+    message the list of cases (see test/Integration/GPU/device_bundle.py).
 
     qc compiles static shapes, so an input that decides a shape (a Reshape
     target, Slice starts, Resize scales, ...) must be known at compile time.
@@ -137,6 +141,7 @@ def run_test(test_dir, tools, work, rtol, atol, timeout):
             feeds[iname] = load_tensor(p)
         feeds_per_set.append(feeds)
 
+    cases = []
     for s, feeds in zip(sets, feeds_per_set):
         if fold:
             fixed = {n: feeds[n] for n in small_inputs(feeds)}
@@ -151,6 +156,11 @@ def run_test(test_dir, tools, work, rtol, atol, timeout):
         in_npz = os.path.join(work, f"{name}.{s}.in.npz")
         out_npz = os.path.join(work, f"{name}.{s}.out.npz")
         save_npz(in_npz, feeds)
+        if bundle:
+            cases.append(bundle_case(bundle, f"{name}/{s}", so, in_npz,
+                                     os.path.join(test_dir, s), outputs,
+                                     rtol, atol))
+            continue
         r = subprocess.run([tools["qc-run"], so, "--inputs", in_npz,
                             "--outputs", out_npz],
                            capture_output=True, text=True, timeout=timeout)
@@ -167,7 +177,30 @@ def run_test(test_dir, tools, work, rtol, atol, timeout):
             err = compare(oname, got[oname], want, rtol, atol)
             if err:
                 return "fail", f"{s}: {err}"
+    if bundle:
+        return "bundled", cases
     return "pass", "fixed shape inputs" if fold else ""
+
+
+def bundle_case(bundle, name, so, in_npz, set_dir, outputs, rtol, atol):
+    """Stores one data set's model, inputs and expected outputs in
+    `bundle` and returns its case (paths relative to `bundle`)."""
+    so_name = os.path.basename(so)
+    if not os.path.exists(os.path.join(bundle, so_name)):
+        shutil.copy(so, os.path.join(bundle, so_name))
+    base = name.replace("/", ".")
+    shutil.copy(in_npz, os.path.join(bundle, base + ".in.npz"))
+    want = {}
+    for j, oname in enumerate(outputs):
+        p = os.path.join(set_dir, f"output_{j}.pb")
+        if os.path.exists(p):
+            want[oname] = load_tensor(p)
+    save_npz(os.path.join(bundle, base + ".want.npz"), want)
+    return {"name": name, "group": "node", "so": so_name,
+            "inputs": base + ".in.npz",
+            "checks": [{"npz": base + ".want.npz", "exact": False,
+                        "rtol": rtol, "atol": atol, "arrays": None,
+                        "bound": None}]}
 
 
 def read_list(path):
@@ -198,6 +231,9 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print every test, not only failures")
     ap.add_argument("--keep", help="keep compiled models in this directory")
+    ap.add_argument("--bundle", help="compile only: store the models, inputs "
+                    "and expected outputs in this folder with cases.json, to "
+                    "be run elsewhere (test/Integration/GPU/device_bundle.py)")
     args = ap.parse_args()
 
     if not os.path.isdir(args.data):
@@ -216,11 +252,14 @@ def main():
     missing = expected - set(os.listdir(args.data))
     work = args.keep or tempfile.mkdtemp(prefix="qc-node-tests-")
     os.makedirs(work, exist_ok=True)
+    if args.bundle:
+        os.makedirs(args.bundle, exist_ok=True)
 
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(run_test, os.path.join(args.data, t), tools,
-                               work, args.rtol, args.atol, args.timeout): t
+                               work, args.rtol, args.atol, args.timeout,
+                               args.bundle): t
                    for t in tests}
         for fut in concurrent.futures.as_completed(futures):
             t = futures[fut]
@@ -233,6 +272,18 @@ def main():
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 
+    if args.bundle:
+        cases = [c for t in sorted(results) if results[t][0] == "bundled"
+                 for c in results[t][1]]
+        with open(os.path.join(args.bundle, "cases.json"), "w") as f:
+            json.dump(cases, f)
+        for t in sorted(results):
+            if results[t][0] != "bundled":
+                print(f"{results[t][0].upper():14} {t}  {results[t][1]}")
+        print(f"bundled {len(cases)} data sets of "
+              f"{sum(1 for s, _ in results.values() if s == 'bundled')} tests"
+              f" in {args.bundle}")
+        return 0
     npass = sum(1 for s, _ in results.values() if s == "pass")
     regressions, unexpected = [], []
     for t in sorted(results):
