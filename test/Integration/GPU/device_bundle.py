@@ -59,8 +59,7 @@ CUDA_INPUTS = os.path.join(REPO, "test", "Target", "CUDA", "Inputs")
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "test", "Integration", "ONNX"))
 
-PROFILE_LINE = re.compile(
-    r"qc-cuda-profile: (\S+) launches (\d+) min_ms ([0-9.]+) mean_ms ([0-9.]+)")
+from bench_gemm import PROFILE_LINE, torch_best_ms  # noqa: E402
 
 
 def sh(cmd, env=None, timeout=600):
@@ -285,12 +284,11 @@ def write_target_wrapper(b):
 def prepare_bench(b):
     from bench_gemm import write_gemm_model, write_w4_gemv_model
     sizes = [int(s) for s in b.args.bench_sizes.split(",") if s]
-    if b.args.arch == "emulate":
-        sizes = []
+    emulate = b.args.arch == "emulate"  # only the GEMV's result is checked
     for s in sizes:
         k, n = np.arange(s)[:, None], np.arange(s)[None, :]
         pattern = ((7 * k + 13 * n) % 255 - 127).astype(np.int8)
-        for kind in ("int8", "fp8"):
+        for kind in ("int8", "fp8") if not emulate else ():
             w = pattern if kind == "int8" else \
                 (pattern.view(np.uint8) & 0xF7).view(np.int8)
             mlir = b.path("bench", f"{kind}{s}.mlir")
@@ -309,10 +307,23 @@ def prepare_bench(b):
         mlir = b.path("bench", f"gemv{s}.mlir")
         write_w4_gemv_model(mlir, s, s, w4)
         so = b.path("bench", f"gemv{s}.so")
-        b.tool("qc-gpu-compile", mlir, f"--gpu-arch={b.args.arch}", "-o", so)
+        b.tool("qc-gpu-compile", mlir, *b.variants()[0][1], "-o", so)
         os.remove(mlir)
-        b.bench.append({"name": f"W4 GEMV 1x{s}x{s}", "kind": "w4gemv",
-                        "m": 1, "n": s, "k": s, "so": b.rel(so)})
+        if not emulate:
+            b.bench.append({"name": f"W4 GEMV 1x{s}x{s}", "kind": "w4gemv",
+                            "m": 1, "n": s, "k": s, "so": b.rel(so)})
+        # Its result too: within 1e-5 of sum |x_k w_kn| of the float64 one
+        # (the float sum's order differs from numpy's).
+        x = np.random.default_rng(s).standard_normal((1, s)).astype(np.float32)
+        wd = w4.astype(np.float64) * np.float64(np.float32(0.01))
+        want = {"y": x.astype(np.float64) @ wd,
+                "bound": 1e-5 * (np.abs(x.astype(np.float64)) @ np.abs(wd))}
+        inp = b.path("bench", f"gemv{s}.in.npz")
+        np.savez(inp, x=x)
+        np.savez(b.path("bench", f"gemv{s}.want.npz"), **want)
+        b.add(f"W4 GEMV 1x{s}x{s} {b.args.arch}", so, inp,
+              [npz_check(b.rel(b.path("bench", f"gemv{s}.want.npz")),
+                         arrays=["y"], bound="bound")])
 
 
 def prepare(args):
@@ -411,23 +422,6 @@ def run_case(case, bundle, qc_run, env, timeout):
     if errors:
         return "FAIL", "; ".join(errors)
     return "PASS", f"{time.time() - t0:.1f} s"
-
-
-def torch_best_ms(fn, runs):
-    import torch
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    best = float("inf")
-    for _ in range(runs):
-        start = torch.cuda.Event(enable_timing=True)
-        stop = torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        best = min(best, start.elapsed_time(stop))
-    return best
 
 
 def baseline_ms(bench, runs):
@@ -545,6 +539,9 @@ def run(args):
         except ImportError:
             have_torch = False
         for bench in manifest["bench"]:
+            if args.bench_filter and not re.search(args.bench_filter,
+                                                   bench["name"]):
+                continue
             if time.time() > deadline:
                 say("bench: past --deadline, stopped")
                 break
@@ -635,6 +632,7 @@ def main():
     r.add_argument("--results", help="also write the report here")
     r.add_argument("--runs", type=int, default=20, help="timed runs per benchmark")
     r.add_argument("--no-bench", action="store_true")
+    r.add_argument("--bench-filter", help="regex on benchmark names")
     r.add_argument("--deadline", type=float, default=1e9,
                    help="seconds after which no new case or benchmark starts")
     r.add_argument("--sanitize", default="",
