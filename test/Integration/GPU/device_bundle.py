@@ -447,6 +447,32 @@ def baseline_ms(bench, runs):
     return "copy of the weight bytes", ms
 
 
+def run_ncu(bench, kernel, bundle, qc_run, env, ncu, out_dir):
+    """Nsight Compute's main sections for one launch of `kernel`, the
+    benchmark's slowest kernel (its input is the one run_bench wrote last);
+    the report goes to out_dir/ncu-<name>.txt, its main lines are
+    returned."""
+    inp = os.path.join(bundle, "out", "bench_in.npz")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", bench["name"])
+    cmd = [ncu, "--launch-count", "1", "--kernel-name", kernel,
+           "--section", "SpeedOfLight", "--section", "Occupancy",
+           "--section", "LaunchStats", "--section", "WarpStateStats",
+           "--section", "ComputeWorkloadAnalysis",
+           "--section", "MemoryWorkloadAnalysis",
+           qc_run, os.path.join(bundle, bench["so"]), "--inputs", inp]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                       timeout=180)
+    text = r.stdout + r.stderr
+    with open(os.path.join(out_dir, f"ncu-{name}.txt"), "w") as f:
+        f.write(text)
+    keep = ("Throughput", "Duration", "Registers Per Thread",
+            "Achieved Occupancy", "Theoretical Occupancy", "Block Limit",
+            "Issue Slots Busy", "Warp Cycles Per Issued", "==ERROR==",
+            "==PROF==")
+    return [line.strip() for line in text.splitlines()
+            if any(k in line for k in keep)][:40]
+
+
 def run_bench(bench, bundle, qc_run, env, runs):
     rng = np.random.default_rng(1)
     inp = os.path.join(bundle, "out", "bench_in.npz")
@@ -562,7 +588,8 @@ def run(args):
             if bench["kind"] == "w4gemv":
                 gbs = bench["n"] * bench["k"] / 2 / (qc_ms * 1e-3) / 1e9
                 copy_gbs = 2 * bench["n"] * bench["k"] / 2 / (base_ms * 1e-3) / 1e9
-                line = (f"{bench['name']}: qc {qc_ms:.3f} ms = {gbs:.0f} GB/s "
+                line = (f"{bench['name']}: qc {qc_ms:.3f} ms ({name}) = "
+                        f"{gbs:.0f} GB/s "
                         f"of weights; copy {copy_gbs:.0f} GB/s (read+write); "
                         f"ratio {gbs / copy_gbs:.2f}")
                 rows.append((bench["name"], f"{qc_ms:.3f}",
@@ -575,6 +602,15 @@ def run(args):
                 rows.append((bench["name"], f"{qc_ms:.3f}",
                              f"{base_ms:.3f}", f"{base_ms / qc_ms:.2f}"))
             say(line)
+            if args.ncu and args.ncu_filter and \
+                    re.search(args.ncu_filter, bench["name"]) and \
+                    time.time() < deadline:
+                try:
+                    for ncu_line in run_ncu(bench, name, bundle, qc_run, env,
+                                            args.ncu, args.ncu_out or bundle):
+                        say(f"  ncu: {ncu_line}")
+                except Exception as e:  # report, go on
+                    say(f"  ncu failed: {e!r}")
     if rows:
         say()
         say("| problem | qc kernel (ms) | baseline (ms) | ratio |")
@@ -633,6 +669,11 @@ def main():
     r.add_argument("--runs", type=int, default=20, help="timed runs per benchmark")
     r.add_argument("--no-bench", action="store_true")
     r.add_argument("--bench-filter", help="regex on benchmark names")
+    r.add_argument("--ncu", default="",
+                   help="Nsight Compute binary: profile the benchmarks that "
+                   "--ncu-filter selects (one kernel launch each)")
+    r.add_argument("--ncu-filter", default="")
+    r.add_argument("--ncu-out", help="folder for the ncu reports")
     r.add_argument("--deadline", type=float, default=1e9,
                    help="seconds after which no new case or benchmark starts")
     r.add_argument("--sanitize", default="",

@@ -115,10 +115,31 @@ def GPUMapLinalgPass : Pass<"qc-gpu-map-linalg", "func::FuncOp"> {
     This is the general, always-correct mapping for elementwise ops,
     reductions, pooling, and the matmuls and convolutions that have no
     tensor-core kernel.
+
+    An op with at most `split-max-points` parallel points and at least
+    `split-min-reduction` reduction points (a GEMV, a reduction to few
+    values) would keep too few threads busy; when each output's combiner is
+    an associative, commutative `arith` op with a neutral element (add, mul,
+    min, max, and, or, xor), its reduction is split instead: blocks of
+    32 neighbouring points (x) times `split-slices` threads (y), each thread
+    folding every `split-slices`-th reduction point (`split-unroll` of them
+    per loop iteration), the partials combined in a fixed order through
+    shared memory (`gpu.barrier`). Float reductions are reassociated;
+    integer ones stay exact.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", "256",
-           "Threads per block">
+           "Threads per block">,
+    Option<"splitMinReduction", "split-min-reduction", "int64_t", "256",
+           "Fewest reduction points per output for a split reduction">,
+    Option<"splitMaxPoints", "split-max-points", "int64_t", "65536",
+           "Most parallel points (outputs) for a split reduction">,
+    Option<"splitSlices", "split-slices", "int64_t", "32",
+           "Threads that share each output's reduction (at most 1024 / 32; "
+           "below 2 disables the split)">,
+    Option<"splitUnroll", "split-unroll", "int64_t", "8",
+           "Terms each thread of a split reduction folds per loop iteration "
+           "(independent loads in flight)">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
@@ -157,14 +178,18 @@ def GPUDeviceBuffersPass : Pass<"qc-gpu-device-buffers", "func::FuncOp"> {
 def GPUEmulateOnHostPass : Pass<"qc-gpu-emulate-on-host", "func::FuncOp"> {
   let summary = "Run a host function's GPU kernels sequentially on the CPU";
   let description = [{
-    For testing without a GPU: every `gpu.launch` whose body needs no
-    cooperation between threads (no barriers, no shared memory, i.e. every
-    kernel but the tensor-core GEMMs) becomes loops over its blocks and
-    threads, and `gpu.alloc` / `gpu.dealloc` / `gpu.memcpy` become their
-    memref counterparts. The result is ordinary host code that the CPU
+    For testing without a GPU: every `gpu.launch` whose threads cooperate
+    at most through barriers in the kernel's top-level code and static
+    shared buffers (every kernel but the tensor-core GEMMs) becomes loops
+    over its blocks and threads, and `gpu.alloc` / `gpu.dealloc` /
+    `gpu.memcpy` become their memref counterparts. The barriers split a
+    kernel into phases: each block runs each phase for all of its threads
+    in turn; shared buffers become host buffers, and the values a later
+    phase uses are rebuilt there (indices, constants) or kept per thread in
+    host memory. The result is ordinary host code that the CPU
     pipeline's tail compiles, so the output of the GPU lowering (the
-    tensor-core rewrite's exact epilogues, the one-thread-per-point
-    mapping, device buffers) can be compared with the CPU compilation of
+    tensor-core rewrite's exact epilogues, the linalg mappings, split
+    reductions included, device buffers) can be compared with the CPU compilation of
     the same model (`qc-gpu-compile --emulate`).
   }];
   let dependentDialects = [
