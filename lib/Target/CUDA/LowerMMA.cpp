@@ -279,8 +279,11 @@ struct GPULowerMMAPass : public qc::impl::GPULowerMMAPassBase<GPULowerMMAPass> {
     auto smemType = MemRefType::get(
         {sharedBytes}, b.getI8Type(), MemRefLayoutAttrInterface(),
         gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup));
+    // Named first: argument evaluation order is unspecified, and the
+    // constants' order in the IR should not depend on the host compiler.
+    Value gx = cst(gridX), gy = cst(gridY), one = cst(1), tx = cst(threads);
     auto launch = gpu::LaunchOp::create(
-        b, loc, cst(gridX), cst(gridY), cst(1), cst(threads), cst(1), cst(1),
+        b, loc, gx, gy, one, tx, one, one,
         /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
         /*asyncDependencies=*/{}, TypeRange{smemType});
     Block &body = launch.getBody().front();

@@ -371,8 +371,10 @@ LogicalResult mapToLaunch(linalg::LinalgOp op, int64_t blockSize,
   auto cst = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
-  auto launch = gpu::LaunchOp::create(b, loc, cst(blocks), cst(1), cst(1),
-                                      cst(threads), cst(1), cst(1));
+  // Named first: argument evaluation order is unspecified, and the
+  // constants' order in the IR should not depend on the host compiler.
+  Value gx = cst(blocks), one = cst(1), tx = cst(threads);
+  auto launch = gpu::LaunchOp::create(b, loc, gx, one, one, tx, one, one);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value linear = arith::AddIOp::create(
       b, loc,
