@@ -258,7 +258,11 @@ def compile(model, quantize=None, algo=None, calib=None, input_shapes=None,
         qc.Calibration that qc.calibrate() returned.
     input_shapes: {input name: shape} for inputs with dynamic dimensions.
     target: "host", "x86_64" or "aarch64" (a cross-compiled model cannot be
-        loaded here; save() it).
+        loaded here; write it with compile_to_file()); "cuda" or
+        "cuda:<arch>" (sm_80, sm_89, sm_90a, ...: an NVIDIA GPU; loading
+        it needs the driver and a GPU, else OSError names what is
+        missing); "cuda-emulate" (the GPU lowering run on the CPU, for
+        testing).
     report: also measure the quantization report (per-node SQNR and error
         against the float model on the calibration data, weight bytes);
         it is the returned model's `report` (needs quantize="int8" and calib
@@ -271,7 +275,7 @@ def compile(model, quantize=None, algo=None, calib=None, input_shapes=None,
     arguments, NotImplementedError for combinations qc does not support.
     """
     verbose = bool(options.pop("verbose", False))
-    if target != "host" and not _is_host(target):
+    if target != "host" and not _is_host(target) and not _is_gpu(target):
         raise ValueError(
             f"a model compiled for {target!r} cannot be loaded on this "
             "machine; write it with qc.compile_to_file() instead")
@@ -289,6 +293,13 @@ def compile(model, quantize=None, algo=None, calib=None, input_shapes=None,
                              report=_report(results))
     finally:
         scratch.cleanup()
+
+
+def _is_gpu(target):
+    """GPU models load on this machine through the same runtime (a missing
+    driver or GPU is reported when the model is opened)."""
+    return target == "cuda" or target.startswith("cuda:") or \
+        target == "cuda-emulate"
 
 
 def _is_host(target):

@@ -2,6 +2,7 @@
 """qc.compile, qc.calibrate, CompiledModel, save/load: the bundled digits CNN
 (450 held-out test images) through the Python package."""
 
+import glob
 import os
 import threading
 
@@ -351,3 +352,29 @@ def test_smoothquant_and_threads(float_model, digits_test):
     with pytest.raises(qc.CompileError, match="alpha must be in"):
         qc.compile(DIGITS_ONNX, quantize="int8", calib=DIGITS_CALIB,
                    input_shapes=TEST_SHAPE, smoothquant=1.5)
+
+
+def test_gpu_emulation_matches_host():
+    # The GPU lowering with its kernels run on the CPU: the INT8 digits CNN
+    # is bit-identical to the CPU build (docs/gpu.md).
+    shapes = {"image": [8, 1, 8, 8]}
+    images = np.load(DIGITS_CALIB)["image"][5]
+    host = qc.compile(DIGITS_ONNX, quantize="int8", calib=DIGITS_CALIB,
+                      input_shapes=shapes)
+    emulated = qc.compile(DIGITS_ONNX, quantize="int8", calib=DIGITS_CALIB,
+                          input_shapes=shapes, target="cuda-emulate")
+    want = host(image=images)
+    got = emulated(image=images)
+    assert list(got) == list(want)
+    for name in want:
+        assert np.array_equal(got[name], want[name]), name
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/local/cuda/bin/ptxas") or
+                    bool(glob.glob("/dev/nvidia[0-9]*")),
+                    reason="needs the CUDA toolkit and a machine without GPU")
+def test_gpu_model_without_gpu():
+    # A GPU model compiles anywhere the toolkit is; opening it without a
+    # driver or GPU says so.
+    with pytest.raises(OSError, match="NVIDIA GPU"):
+        qc.compile(LINEAR, input_shapes={"x": [2, 4]}, target="cuda:sm_90a")
