@@ -101,6 +101,22 @@ SmallVector<Value> emitReductionLoops(OpBuilder &b, Location loc,
   return SmallVector<Value>(loop.getResults());
 }
 
+/// The outputs' values at the parallel point of `ivs`. Their maps never
+/// read reduction loops; those indices are set to 0 here.
+SmallVector<Value> loadOutputsAt(OpBuilder &b, Location loc,
+                                 linalg::LinalgOp op,
+                                 ArrayRef<unsigned> reduction,
+                                 SmallVectorImpl<Value> &ivs) {
+  for (unsigned d : reduction)
+    ivs[d] = arith::ConstantIndexOp::create(b, loc, 0);
+  SmallVector<Value> values;
+  for (OpOperand &out : op.getDpsInitsMutable())
+    values.push_back(memref::LoadOp::create(
+        b, loc, out.get(),
+        applyIndexingMap(b, loc, op.getMatchingIndexingMap(&out), ivs)));
+  return values;
+}
+
 /// One output's reduction as the split mapping needs it: the op that folds
 /// a term into the accumulator, the term it folds, and its neutral element.
 struct Combiner {
@@ -295,14 +311,7 @@ void mapToSplitLaunch(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
   scf::IfOp::create(b, loc, first, [&](OpBuilder &ib, Location il) {
     SmallVector<Value> ivs(ranges.size());
     delinearize(ib, il, linear, ranges, parallel, ivs);
-    // The outputs' maps never read reduction loops.
-    for (unsigned d : reduction)
-      ivs[d] = arith::ConstantIndexOp::create(ib, il, 0);
-    SmallVector<Value> init;
-    for (OpOperand &out : op.getDpsInitsMutable())
-      init.push_back(memref::LoadOp::create(
-          ib, il, out.get(),
-          applyIndexingMap(ib, il, op.getMatchingIndexingMap(&out), ivs)));
+    SmallVector<Value> init = loadOutputsAt(ib, il, op, reduction, ivs);
     SmallVector<BlockArgument> outArgs(op.getRegionOutputArgs());
     Value lower = arith::ConstantIndexOp::create(ib, il, 0);
     Value step = arith::ConstantIndexOp::create(ib, il, 1);
@@ -396,14 +405,8 @@ LogicalResult mapToLaunch(linalg::LinalgOp op, int64_t blockSize,
     if (reduction.empty()) {
       results = emitLinalgBodyAt(pb, pl, op, ivs);
     } else {
-      // The outputs' maps never read reduction loops: load them once.
-      for (unsigned d : reduction)
-        ivs[d] = arith::ConstantIndexOp::create(pb, pl, 0);
-      SmallVector<Value> init;
-      for (OpOperand &out : op.getDpsInitsMutable())
-        init.push_back(memref::LoadOp::create(
-            pb, pl, out.get(),
-            applyIndexingMap(pb, pl, op.getMatchingIndexingMap(&out), ivs)));
+      // Loaded once, before the reduction loops.
+      SmallVector<Value> init = loadOutputsAt(pb, pl, op, reduction, ivs);
       results = emitReductionLoops(pb, pl, op, ranges, reduction, 0, ivs, init);
       for (unsigned d : reduction)
         ivs[d] = arith::ConstantIndexOp::create(pb, pl, 0);

@@ -18,6 +18,10 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "Integration", "GPU"))
+from bench_gemm import write_w4_gemv_model  # noqa: E402
+
 out = sys.argv[1]
 
 
@@ -32,17 +36,7 @@ rng = np.random.default_rng(24)
 K, N = 1000, 40
 k, n = np.meshgrid(np.arange(K), np.arange(N), indexing="ij")
 w = (5 * k + 3 * n) % 16 - 8
-w_t = f"!qc.uniform<i4:f32, 0.01>"
-with open(os.path.join(out, "gemv_f32.mlir"), "w") as f:
-    f.write(f"""module {{
-  func.func @main_graph(%x: tensor<1x{K}xf32> {{qc.name = "x"}}) -> (tensor<1x{N}xf32> {{qc.name = "y"}}) {{
-    %wb = arith.constant dense<"0x{int4_hex(w)}"> : tensor<{K}x{N}xi4>
-    %w = qc.storage_cast %wb : tensor<{K}x{N}xi4> -> tensor<{K}x{N}x{w_t}>
-    %y = qc.matmul %x, %w : (tensor<1x{K}xf32>, tensor<{K}x{N}x{w_t}>) -> tensor<1x{N}xf32>
-    return %y : tensor<1x{N}xf32>
-  }}
-}}
-""")
+write_w4_gemv_model(os.path.join(out, "gemv_f32.mlir"), N, K, w)
 x = rng.standard_normal((1, K)).astype(np.float32)
 y = x.astype(np.float64) @ (w.astype(np.float64) * np.float64(np.float32(0.01)))
 np.savez(os.path.join(out, "f32_in.npz"), x=x)
