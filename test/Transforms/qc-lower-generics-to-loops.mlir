@@ -78,12 +78,13 @@ func.func @index_and_stride(%x: memref<2x5x3xi32>, %out: memref<2x3xi32>) {
 #in = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d1)>
 
-// A reduction that is not innermost (a column sum), tensors, and an
-// in-place reduction (an input that is also the output) are left alone.
+// A reduction that is not innermost over a row too long for one vector (a
+// column sum of 100 columns), tensors, and an in-place reduction (an input
+// that is also the output) are left alone.
 // CHECK-LABEL: func.func @left_alone
 // CHECK-COUNT-3: linalg.generic
-func.func @left_alone(%x: memref<4x8xf32>, %out: memref<8xf32>, %t: tensor<4x8xf32>, %acc: memref<4x4xf32>) -> tensor<4x8xf32> {
-  linalg.generic {indexing_maps = [#in, #col], iterator_types = ["reduction", "parallel"]} ins(%x : memref<4x8xf32>) outs(%out : memref<8xf32>) {
+func.func @left_alone(%x: memref<4x100xf32>, %out: memref<100xf32>, %t: tensor<4x8xf32>, %acc: memref<4x4xf32>) -> tensor<4x8xf32> {
+  linalg.generic {indexing_maps = [#in, #col], iterator_types = ["reduction", "parallel"]} ins(%x : memref<4x100xf32>) outs(%out : memref<100xf32>) {
   ^bb0(%v: f32, %s: f32):
     %a = arith.addf %s, %v : f32
     linalg.yield %a : f32
@@ -245,6 +246,191 @@ func.func @parallel_nests(%x: memref<1x64x8xf32>, %y: memref<1x64x8xf32>, %small
     linalg.yield %n : f32
   }
   linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : memref<1x64x8xf32>) outs(%sum : memref<1x64xf32>) {
+  ^bb0(%v: f32, %s: f32):
+    %a = arith.addf %s, %v : f32
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// -----
+
+#nchw = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#nhwc = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1)>
+
+// A one-channel image written channels-last (the CNN's input quantize): the
+// row is the last loop, and in the output it is followed by the channel
+// index, a dimension of size 1. That dimension is dropped by a rank-reducing
+// subview made before the loops, so the row is still one vector access.
+// CHECK-LABEL: func.func @unit_channel
+// CHECK:      %[[OUT:.*]] = memref.subview %arg1[0, 0, 0, 0] [4, 2, 8, 1] [1, 1, 1, 1] : memref<4x2x8x1xf32> to memref<4x2x8xf32, strided<[16, 8, 1]>>
+// CHECK:      scf.for %[[N:.*]] =
+// CHECK:        scf.for %[[C:.*]] =
+// CHECK:          scf.for %[[H:.*]] =
+// CHECK-NOT:        scf.for
+// CHECK:            %[[X:.*]] = vector.load %arg0[%[[N]], %[[C]], %[[H]], %{{.*}}] : memref<4x1x2x8xf32>, vector<8xf32>
+// CHECK:            %[[D:.*]] = arith.divf %[[X]], %{{.*}} : vector<8xf32>
+// CHECK:            vector.store %[[D]], %[[OUT]][%[[N]], %[[H]], %{{.*}}] : memref<4x2x8xf32, strided<[16, 8, 1]>>, vector<8xf32>
+func.func @unit_channel(%x: memref<4x1x2x8xf32>, %out: memref<4x2x8x1xf32>) {
+  %s = arith.constant 3.0 : f32
+  linalg.generic {indexing_maps = [#nchw, #nhwc], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : memref<4x1x2x8xf32>) outs(%out : memref<4x2x8x1xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %d = arith.divf %v, %s : f32
+    linalg.yield %d : f32
+  }
+  return
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#swap = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+
+// Loops of one iteration after the row (a pooled 1x1 map): the row is the
+// last loop with more than one iteration; the loops after it are not loops.
+// A row that is not the innermost non-unit dimension of an operand (the
+// second op reads it transposed) stays a scalar loop.
+// CHECK-LABEL: func.func @trailing_unit_loops
+// CHECK:      %[[IN:.*]] = memref.subview %arg0[0, 0, 0, 0] [4, 8, 1, 1]
+// CHECK:      %[[OUT:.*]] = memref.subview %arg1[0, 0, 0, 0] [4, 8, 1, 1]
+// CHECK:      scf.for %[[I:.*]] =
+// CHECK-NOT:    scf.for
+// CHECK:        %[[X:.*]] = vector.load %[[IN]][%[[I]], %{{.*}}] : memref<4x8xf32, strided<[8, 1]>>, vector<8xf32>
+// CHECK:        %[[N:.*]] = arith.negf %[[X]] : vector<8xf32>
+// CHECK:        vector.store %[[N]], %[[OUT]][%[[I]], %{{.*}}] : memref<4x8xf32, strided<[8, 1]>>, vector<8xf32>
+// CHECK:      scf.for %[[A:.*]] =
+// CHECK:        scf.for %[[B:.*]] =
+// CHECK:          memref.load %arg2[%[[B]], %[[A]], %{{.*}}]
+// CHECK-NOT:  vector.
+// CHECK:      return
+func.func @trailing_unit_loops(%x: memref<4x8x1x1xf32>, %out: memref<4x8x1x1xf32>, %y: memref<8x4x1xf32>, %out2: memref<4x8x1xf32>) {
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : memref<4x8x1x1xf32>) outs(%out : memref<4x8x1x1xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    linalg.yield %n : f32
+  }
+  linalg.generic {indexing_maps = [#swap, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%y : memref<8x4x1xf32>) outs(%out2 : memref<4x8x1xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    linalg.yield %n : f32
+  }
+  return
+}
+
+// -----
+
+// Fills and maps on buffers (a padded buffer's zeros, from tensor.pad; a
+// pooling accumulator's start) are elementwise generics too: vector rows of
+// the splat value, and with `parallel` one scf.parallel loop.
+// CHECK-LABEL: func.func @fill_and_map
+// CHECK-NOT:  linalg.
+// CHECK:      scf.for %[[I:.*]] =
+// CHECK:        %[[S:.*]] = vector.broadcast %{{.*}} : i8 to vector<16xi8>
+// CHECK:        vector.store %[[S]], %arg0[%[[I]], %{{.*}}] : memref<8x16xi8>, vector<16xi8>
+// CHECK:      %[[PAD:.*]] = memref.subview %arg1[0, 0, 0] [8, 10, 1] [1, 1, 1]
+// CHECK:      scf.for %[[J:.*]] =
+// CHECK:        %[[Z:.*]] = vector.broadcast %{{.*}} : f32 to vector<10xf32>
+// CHECK:        vector.store %[[Z]], %[[PAD]][%[[J]], %{{.*}}] : memref<8x10xf32, strided<[10, 1]>>, vector<10xf32>
+// CHECK-NOT:  linalg.
+// PAR-LABEL: func.func @fill_and_map
+// PAR:        scf.parallel
+// PAR:          vector.store %{{.*}}, %arg0
+// PAR:        scf.parallel
+// PAR:          vector.store
+func.func @fill_and_map(%acc: memref<8x16xi8>, %pad: memref<8x10x1xf32>) {
+  %c = arith.constant 7 : i8
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%c : i8) outs(%acc : memref<8x16xi8>)
+  linalg.map outs(%pad : memref<8x10x1xf32>)
+    (%init: f32) {
+      linalg.yield %zero : f32
+    }
+  return
+}
+
+// -----
+
+#in = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#ch = affine_map<(d0, d1, d2, d3) -> (d3)>
+#out = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+
+// A spatial sum with the channels innermost (global average pooling after
+// qc-reorder-reduction-loops): parallel, reduction, reduction, parallel.
+// Each output row is one vector, loaded once, carried through both
+// reduction loops as an iter_arg and stored once; a per-channel input that
+// no reduction iteration changes (the bias) is loaded before them. Each lane
+// adds in the original order, so results are unchanged.
+// CHECK-LABEL: func.func @channel_row_sum
+// CHECK:      scf.for %[[N:.*]] =
+// CHECK-DAG:    %[[BIAS:.*]] = vector.load %arg1[%{{.*}}] : memref<8xf32>, vector<8xf32>
+// CHECK-DAG:    %[[INIT:.*]] = vector.load %arg2[%[[N]], %{{.*}}] : memref<2x8xf32>, vector<8xf32>
+// CHECK:        %[[R:.*]] = scf.for %[[H:.*]] = {{.*}} iter_args(%[[A0:.*]] = %[[INIT]]) -> (vector<8xf32>)
+// CHECK:          %[[R2:.*]] = scf.for %[[W:.*]] = {{.*}} iter_args(%[[A1:.*]] = %[[A0]]) -> (vector<8xf32>)
+// CHECK:            %[[X:.*]] = vector.load %arg0[%[[N]], %[[H]], %[[W]], %{{.*}}] : memref<2x3x3x8xf32>, vector<8xf32>
+// CHECK:            %[[B:.*]] = arith.addf %[[X]], %[[BIAS]] : vector<8xf32>
+// CHECK:            %[[S:.*]] = arith.addf %[[A1]], %[[B]] : vector<8xf32>
+// CHECK:            scf.yield %[[S]] : vector<8xf32>
+// CHECK:          scf.yield %[[R2]] : vector<8xf32>
+// CHECK:        vector.store %[[R]], %arg2[%[[N]], %{{.*}}] : memref<2x8xf32>, vector<8xf32>
+// CHECK-NOT:  linalg.generic
+// PAR-LABEL: func.func @channel_row_sum
+// PAR:        scf.parallel
+// PAR:          scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>)
+func.func @channel_row_sum(%x: memref<2x3x3x8xf32>, %bias: memref<8xf32>, %out: memref<2x8xf32>) {
+  linalg.generic {indexing_maps = [#in, #ch, #out], iterator_types = ["parallel", "reduction", "reduction", "parallel"]} ins(%x, %bias : memref<2x3x3x8xf32>, memref<8xf32>) outs(%out : memref<2x8xf32>) {
+  ^bb0(%v: f32, %b: f32, %s: f32):
+    %t = arith.addf %v, %b : f32
+    %a = arith.addf %s, %t : f32
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// -----
+
+#in = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#out = affine_map<(d0, d1, d2) -> (d0, d2)>
+#rows = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// A fill just before a reduction that stores every element of the filled
+// buffer: the reduction starts from the fill's value (for a vector row, its
+// splat; for a scalar accumulator, the value) and the fill goes. A fill
+// with a store to the buffer between it and the reduction stays.
+// CHECK-LABEL: func.func @fill_then_reduce
+// CHECK:      scf.for %[[N:.*]] =
+// CHECK-NOT:    vector.load %arg1
+// CHECK:        %[[Z:.*]] = vector.broadcast %{{.*}} : f32 to vector<8xf32>
+// CHECK:        %[[R:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[Z]]) -> (vector<8xf32>)
+// CHECK:        vector.store %[[R]], %arg1[%[[N]], %{{.*}}] : memref<2x8xf32>, vector<8xf32>
+// CHECK:      scf.for
+// CHECK:        scf.for
+// CHECK-NOT:      memref.load %arg2
+// CHECK:          scf.for {{.*}} iter_args(%{{.*}} = %cst) -> (f32)
+// CHECK:      vector.store %{{.*}}, %arg3
+// CHECK:      memref.store %{{.*}}, %arg3
+// CHECK:      scf.for
+// CHECK:        vector.load %arg3
+// CHECK-NOT:  linalg.
+func.func @fill_then_reduce(%x: memref<2x3x8xf32>, %sum: memref<2x8xf32>, %rowmax: memref<2x3xf32>, %kept: memref<2x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %c0 = arith.constant 0 : index
+  linalg.fill ins(%zero : f32) outs(%sum : memref<2x8xf32>)
+  linalg.generic {indexing_maps = [#in, #out], iterator_types = ["parallel", "reduction", "parallel"]} ins(%x : memref<2x3x8xf32>) outs(%sum : memref<2x8xf32>) {
+  ^bb0(%v: f32, %s: f32):
+    %a = arith.addf %s, %v : f32
+    linalg.yield %a : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%rowmax : memref<2x3xf32>)
+  linalg.generic {indexing_maps = [#in, #rows], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : memref<2x3x8xf32>) outs(%rowmax : memref<2x3xf32>) {
+  ^bb0(%v: f32, %s: f32):
+    %a = arith.maximumf %s, %v : f32
+    linalg.yield %a : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%kept : memref<2x8xf32>)
+  memref.store %one, %kept[%c0, %c0] : memref<2x8xf32>
+  linalg.generic {indexing_maps = [#in, #out], iterator_types = ["parallel", "reduction", "parallel"]} ins(%x : memref<2x3x8xf32>) outs(%kept : memref<2x8xf32>) {
   ^bb0(%v: f32, %s: f32):
     %a = arith.addf %s, %v : f32
     linalg.yield %a : f32

@@ -135,6 +135,21 @@ def LowerGenericsToLoopsPass
       may alias (a 16-channel patch copy stayed 16 byte moves);
     - `linalg.copy` (what `qc-expand-memref-copy` makes of `memref.copy`:
       padding, concatenation) is lowered the same way, as a generic.
+    - so are `linalg.fill` and `linalg.map` on buffers (the zeros of a
+      padded buffer): vector rows of the value;
+    - the row is the last loop with more than one iteration, and an
+      operand's row index may be followed by dimensions of size 1 (a
+      one-channel channels-last image, a 1x1 map), which a rank-reducing
+      `memref.subview` made before the loops drops for the vector access;
+    - a reduction whose loops are parallel loops, then reduction loops,
+      then a short contiguous row (global average pooling with the
+      channels innermost) keeps one vector row per output as the reduction
+      loops' `iter_args`, loaded and stored once; every lane sees the
+      scalar operations in the original order;
+    - a reduction right after a `linalg.fill` of its whole output buffer
+      (only ops without memory effects between them; the reduction stores
+      every element) starts its accumulators from the fill's value, and
+      the fill is erased.
 
     The arithmetic and its order are unchanged (results are bit-identical).
     What changes is what LLVM can prove: with every buffer an offset into
@@ -186,10 +201,35 @@ def MergeParallelRegionsPass
     - an operation with effects and results (a load, an allocation) ends
       the run, since what follows may read its result.
 
-    Every worksharing loop keeps its implicit barrier and `omp.single` has
-    one at its end, so each step still sees all writes of the step before;
-    results are unchanged. A barrier costs about half a fork and join
-    (libomp, 2 threads).
+    `omp.single` ends with a barrier and a worksharing loop keeps its
+    implicit barrier unless the steps after it provably do not need it
+    (below), so each step sees all writes it reads; results are unchanged.
+    A barrier costs about half a fork and join (libomp, 2 threads).
+
+    Then, in every parallel region:
+
+    - a worksharing loop with collapsed loops of constant bounds (and no
+      reduction, ordered, linear, order, private or schedule clause) runs
+      its longest loop outermost: a static schedule then splits the row
+      blocks of a kernel, as it splits the batch loops around it, so each
+      thread reads what it wrote in the step before (its iterations are
+      independent; only their assignment to threads changes);
+    - a worksharing loop becomes `nowait` if it ends the region (whose end
+      is a barrier), or if no step after it up to the next barrier may
+      touch, on another thread, a byte it wrote or read (one of the two
+      writing). Each access is followed to a byte range of its buffer per
+      logical iteration (memref.view/subview/reshapes, arith and
+      affine.apply index arithmetic, scf.for bounds; anything else keeps
+      the barrier): disjoint ranges never conflict, and two loops of the
+      same trip count run iteration k on the same thread under a static
+      schedule (made explicit with `schedule(static)`), so ranges that
+      only iteration k of both touches do not either. Distinct function
+      arguments may be one buffer;
+    - a worksharing loop with at most as many iterations as the team has
+      threads and at most 256 iterations of nested loops (a small matmul's
+      column blocks) runs, as plain loops in iteration order, inside the
+      `omp.single` right before or after it; adjacent singles become one,
+      and a single that ends the region is `nowait`.
   }];
   let dependentDialects = ["::mlir::omp::OpenMPDialect"];
 }
