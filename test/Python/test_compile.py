@@ -378,3 +378,17 @@ def test_gpu_model_without_gpu():
     # driver or GPU says so.
     with pytest.raises(OSError, match="NVIDIA GPU"):
         qc.compile(LINEAR, input_shapes={"x": [2, 4]}, target="cuda:sm_90a")
+
+
+def test_two_threads_repeatable(digits_test):
+    # qc-merge-parallel-regions drops barriers it proves unneeded (nowait);
+    # a wrong proof is a race that shows as a run differing from the
+    # sequential build. 2000 runs of 2 threads must all equal it.
+    shapes = {"image": [64, 1, 8, 8]}
+    images = digits_test[0][:64]
+    models = [qc.compile(DIGITS_ONNX, quantize="int8", calib=DIGITS_CALIB,
+                         input_shapes=shapes, threads=t) for t in (1, 2)]
+    expected = models[0](image=images)["logits"]
+    differing = sum(not np.array_equal(models[1](image=images)["logits"],
+                                       expected) for _ in range(2000))
+    assert differing == 0
