@@ -33,6 +33,15 @@ using namespace mlir;
 
 namespace {
 
+/// Ends each loop of `nest` (outermost first) but the innermost, whose
+/// yield is already there, with a yield of the results of the loop in it.
+void yieldToOuterLoops(MutableArrayRef<scf::ForOp> nest, Location loc) {
+  for (size_t i = nest.size() - 1; i > 0; --i) {
+    OpBuilder yb = OpBuilder::atBlockEnd(nest[i - 1].getBody());
+    scf::YieldOp::create(yb, loc, nest[i].getResults());
+  }
+}
+
 /// Indices of the operand read through `map` at loop indices `ivs`.
 SmallVector<Value> applyMap(OpBuilder &b, Location loc, AffineMap map,
                             ValueRange ivs) {
@@ -537,10 +546,7 @@ void lowerGeneric(linalg::GenericOp op, bool parallel, int64_t minWork,
       mapping.map(op.getMatchingBlockArgument(&init),
                   nest.back().getRegionIterArgs()[i]);
     scf::YieldOp::create(nb, loc, emitBody(nb, ivs));
-    for (size_t i = nest.size() - 1; i > 0; --i) {
-      OpBuilder yb = OpBuilder::atBlockEnd(nest[i - 1].getBody());
-      scf::YieldOp::create(yb, loc, nest[i].getResults());
-    }
+    yieldToOuterLoops(nest, loc);
     b.setInsertionPointAfter(nest.front());
     SmallVector<Value> outer(ivs);
     for (int64_t d = start; d < numLoops; ++d)
@@ -604,10 +610,7 @@ void lowerGeneric(linalg::GenericOp op, bool parallel, int64_t minWork,
     yielded.push_back(mapping.lookupOrDefault(v));
   if (reduction) {
     scf::YieldOp::create(lb, loc, yielded);
-    for (size_t i = nest.size() - 1; i > 0; --i) {
-      OpBuilder yb = OpBuilder::atBlockEnd(nest[i - 1].getBody());
-      scf::YieldOp::create(yb, loc, nest[i].getResults());
-    }
+    yieldToOuterLoops(nest, loc);
     b.setInsertionPointAfter(nest.front());
     // Outputs do not read the reduction indices (out of scope here).
     SmallVector<Value> outer(ivs);

@@ -435,6 +435,16 @@ private:
     return false;
   }
 
+  /// A 1-D vector.load / vector.store: `n` consecutive elements.
+  template <typename VectorAccessOp>
+  LogicalResult vectorAccess(VectorAccessOp op, bool write, Step &step) {
+    VectorType type = op.getVectorType();
+    if (type.getRank() != 1 || type.isScalable())
+      return failure();
+    return access(op.getBase(), op.getIndices(), type.getNumElements(), write,
+                  step);
+  }
+
   LogicalResult visit(Operation *op, Step &step) {
     if (isa<memref::LoadOp, memref::StoreOp, vector::LoadOp, vector::StoreOp>(
             op) &&
@@ -444,20 +454,10 @@ private:
       return access(load.getMemRef(), load.getIndices(), 1, false, step);
     if (auto store = dyn_cast<memref::StoreOp>(op))
       return access(store.getMemRef(), store.getIndices(), 1, true, step);
-    if (auto load = dyn_cast<vector::LoadOp>(op)) {
-      VectorType type = load.getVectorType();
-      if (type.getRank() != 1 || type.isScalable())
-        return failure();
-      return access(load.getBase(), load.getIndices(), type.getNumElements(),
-                    false, step);
-    }
-    if (auto store = dyn_cast<vector::StoreOp>(op)) {
-      VectorType type = store.getVectorType();
-      if (type.getRank() != 1 || type.isScalable())
-        return failure();
-      return access(store.getBase(), store.getIndices(), type.getNumElements(),
-                    true, step);
-    }
+    if (auto load = dyn_cast<vector::LoadOp>(op))
+      return vectorAccess(load, /*write=*/false, step);
+    if (auto store = dyn_cast<vector::StoreOp>(op))
+      return vectorAccess(store, /*write=*/true, step);
     // An intrinsic without pointer operands or results cannot reach the
     // buffers (vpdpbusd and the like).
     if (auto call = dyn_cast<LLVM::CallIntrinsicOp>(op)) {
@@ -809,6 +809,17 @@ bool isPlainSingle(omp::SingleOp single) {
          single.getAllocateVars().empty() && !single.getNowait();
 }
 
+/// True if a loop or single of `region` already skips its barrier.
+bool hasNowaitStep(omp::ParallelOp region) {
+  for (Operation &op : region.getRegion().front()) {
+    auto loop = dyn_cast<omp::WsloopOp>(op);
+    auto single = dyn_cast<omp::SingleOp>(op);
+    if ((loop && loop.getNowait()) || (single && single.getNowait()))
+      return true;
+  }
+  return false;
+}
+
 /// Runs in the omp.single right before (or after) it a worksharing loop of
 /// `region` with at most as many iterations as the team has threads and
 /// few nested loop iterations (a small matmul's two column blocks, a
@@ -818,15 +829,9 @@ bool isPlainSingle(omp::SingleOp single) {
 /// gives the same results. Then adjacent singles become one.
 void foldSmallLoops(omp::ParallelOp region, StepAnalyzer &analyzer) {
   int64_t teamSize = plainTeamSize(region);
-  if (teamSize <= 0)
+  if (teamSize <= 0 || hasNowaitStep(region))
     return;
   Block &body = region.getRegion().front();
-  for (Operation &op : body) {
-    auto loop = dyn_cast<omp::WsloopOp>(op);
-    auto single = dyn_cast<omp::SingleOp>(op);
-    if ((loop && loop.getNowait()) || (single && single.getNowait()))
-      return;
-  }
   auto definedIn = [&](Value v) {
     Operation *def = v.getDefiningOp();
     return def && region->isAncestor(def);
@@ -896,14 +901,10 @@ void foldSmallLoops(omp::ParallelOp region, StepAnalyzer &analyzer) {
 /// loop ends the region (whose end is a barrier). Loops that rely on the
 /// static schedule for this get an explicit schedule(static).
 void dropBarriers(omp::ParallelOp region, StepAnalyzer &analyzer) {
-  Block &body = region.getRegion().front();
   // Steps that already skip their barrier: left as they are.
-  for (Operation &op : body) {
-    auto loop = dyn_cast<omp::WsloopOp>(op);
-    auto single = dyn_cast<omp::SingleOp>(op);
-    if ((loop && loop.getNowait()) || (single && single.getNowait()))
-      return;
-  }
+  if (hasNowaitStep(region))
+    return;
+  Block &body = region.getRegion().front();
   // Steps since the last barrier, and the loop just before, whose barrier
   // is the one in question.
   SmallVector<Step> pending;
