@@ -50,6 +50,11 @@ static cl::opt<std::string> gpuArch("gpu-arch",
 static cl::opt<bool> wgmma("gpu-wgmma",
                            cl::desc("wgmma.mma_async GEMMs (sm_90a)"),
                            cl::cat(category));
+static cl::opt<int64_t> splitOutputs(
+    "gpu-split-outputs",
+    cl::desc("Neighbouring outputs per thread of reductions split across "
+             "threads (GEMVs; 1, 2, 4, ...)"),
+    cl::init(2));
 static cl::opt<bool> noTensorCores("gpu-no-tensor-cores",
                                    cl::desc("Run every op as SIMT code"),
                                    cl::cat(category));
@@ -108,6 +113,7 @@ int main(int argc, char **argv) {
   qc::GPUCompileOptions options;
   options.arch = gpuArch;
   options.wgmma = wgmma;
+  options.splitOutputs = splitOutputs;
   options.tensorCores = !noTensorCores;
   options.emulate = emulate;
   options.symbolName = qc::sanitizeCIdentifier(

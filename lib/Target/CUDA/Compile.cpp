@@ -38,6 +38,11 @@ mlir::qc::verifyGPUCompileOptions(const GPUCompileOptions &options,
             "' (expected sm_80, sm_86, sm_89, sm_90, sm_90a or newer)";
     return failure();
   }
+  if (options.splitOutputs < 1 || options.splitOutputs > 32) {
+    error = "--gpu-split-outputs must be between 1 and 32 (got " +
+            std::to_string(options.splitOutputs) + ")";
+    return failure();
+  }
   return success();
 }
 
@@ -67,6 +72,7 @@ LogicalResult mlir::qc::lowerModuleForCUDA(ModuleOp module,
   pipeline.optLevel = options.optLevel;
   pipeline.tensorCores = options.tensorCores;
   pipeline.wgmma = options.wgmma;
+  pipeline.splitOutputs = options.splitOutputs;
   pipeline.toolkit = options.toolkitPath;
   pipeline.emulate = options.emulate;
   buildGPUPipeline(pm, pipeline);

@@ -70,6 +70,7 @@ struct SplitOptions {
   int64_t maxPoints;
   int64_t slices;
   int64_t unroll;
+  int64_t outputs;
 };
 
 /// Emits the reduction loops `dims[pos...]` around the body; `ivs` holds
@@ -186,19 +187,24 @@ void delinearize(OpBuilder &b, Location loc, Value linear,
 void mapToSplitLaunch(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
                       ArrayRef<unsigned> parallel, ArrayRef<unsigned> reduction,
                       int64_t points, int64_t reductionPoints, int64_t slices,
-                      int64_t unroll, ArrayRef<Combiner> combiners) {
+                      int64_t unroll, int64_t outputs,
+                      ArrayRef<Combiner> combiners) {
   Location loc = op.getLoc();
   MLIRContext *ctx = op.getContext();
   OpBuilder b(op);
   int64_t width = std::min<int64_t>(32, points);
-  int64_t blocks = llvm::divideCeil(points, width);
+  // Each thread computes `outputs` neighbouring points (the caller makes
+  // them divide the points when more than one).
+  int64_t span = width * outputs;
+  int64_t blocks = llvm::divideCeil(points, span);
+  size_t numOut = combiners.size();
   auto cst = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
   SmallVector<Type> partialTypes;
   for (BlockArgument outArg : op.getRegionOutputArgs())
     partialTypes.push_back(MemRefType::get(
-        {slices, width}, outArg.getType(), MemRefLayoutAttrInterface(),
+        {slices, span}, outArg.getType(), MemRefLayoutAttrInterface(),
         gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup)));
   Value one = cst(1), widthValue = cst(width);
   Value slicesValue = slices == width ? widthValue : cst(slices);
@@ -212,10 +218,15 @@ void mapToSplitLaunch(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
   Value kernelSlices = slices == width ? kernelWidth : cst(slices);
   Value lane = launch.getThreadIds().x;
   Value slice = launch.getThreadIds().y;
+  // The thread's first point, and its column in the partial buffers.
+  Value column =
+      outputs == 1 ? lane : arith::MulIOp::create(b, loc, lane, cst(outputs));
   Value linear = arith::AddIOp::create(
       b, loc,
-      arith::MulIOp::create(b, loc, launch.getBlockIds().x, kernelWidth), lane);
-  bool masked = blocks * width != points;
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x,
+                            outputs == 1 ? kernelWidth : cst(span)),
+      column);
+  bool masked = blocks * span != points;
   Value inside;
   if (masked)
     inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, linear,
@@ -223,17 +234,47 @@ void mapToSplitLaunch(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
   SmallVector<Value> neutral;
   for (const Combiner &c : combiners)
     neutral.push_back(arith::ConstantOp::create(b, loc, c.neutral));
+  // Accumulators: point j's outputs at [j * numOut, (j + 1) * numOut).
+  SmallVector<Value> neutrals;
+  for (int64_t j = 0; j < outputs; ++j)
+    llvm::append_range(neutrals, neutral);
+  // Index values of point j of the thread (parallel loops set).
+  auto pointIvs = [&](OpBuilder &pb, Location pl, int64_t j) {
+    SmallVector<Value> point(ranges.size());
+    Value p =
+        j == 0 ? linear
+               : arith::AddIOp::create(
+                     pb, pl, linear, arith::ConstantIndexOp::create(pb, pl, j));
+    delinearize(pb, pl, p, ranges, parallel, point);
+    return point;
+  };
+  auto columnOf = [&](OpBuilder &pb, Location pl, int64_t j) -> Value {
+    return j == 0
+               ? column
+               : arith::AddIOp::create(
+                     pb, pl, column, arith::ConstantIndexOp::create(pb, pl, j));
+  };
 
   // Each thread's partial over its slice of the reduction points. foldTerm
   // folds the term at linear reduction point `r` into `acc`.
   SmallVector<Value> ivs(ranges.size());
+  SmallVector<SmallVector<Value>> threadPoints(outputs);
   auto foldTerm = [&](OpBuilder &fb, Location fl, Value r, ValueRange acc) {
     delinearize(fb, fl, r, ranges, reduction, ivs);
-    return emitLinalgBodyAt(fb, fl, op, ivs, [&](OpOperand &operand) -> Value {
-      if (!op.isDpsInit(&operand))
-        return {};
-      return acc[operand.getOperandNumber() - op.getNumDpsInputs()];
-    });
+    SmallVector<Value> next;
+    for (int64_t j = 0; j < outputs; ++j) {
+      for (unsigned d : parallel)
+        ivs[d] = threadPoints[j][d];
+      ValueRange pointAcc = acc.slice(j * numOut, numOut);
+      llvm::append_range(
+          next,
+          emitLinalgBodyAt(fb, fl, op, ivs, [&](OpOperand &operand) -> Value {
+            if (!op.isDpsInit(&operand))
+              return {};
+            return pointAcc[operand.getOperandNumber() - op.getNumDpsInputs()];
+          }));
+    }
+    return next;
   };
   // A loop over r = from, from + terms * slices, ... below `to`, folding
   // the terms at r, r + slices, ..., r + (terms - 1) * slices in each
@@ -260,10 +301,11 @@ void mapToSplitLaunch(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
     return SmallVector<Value>(loop.getResults());
   };
   auto emitPartial = [&](OpBuilder &pb, Location pl) {
-    delinearize(pb, pl, linear, ranges, parallel, ivs);
+    for (int64_t j = 0; j < outputs; ++j)
+      threadPoints[j] = pointIvs(pb, pl, j);
     Value end = arith::ConstantIndexOp::create(pb, pl, reductionPoints);
     if (unroll < 2 || reductionPoints < unroll * slices)
-      return emitFoldLoop(pb, pl, slice, end, 1, neutral);
+      return emitFoldLoop(pb, pl, slice, end, 1, neutrals);
     // `unroll` terms per iteration (independent loads in flight) while all
     // of them exist, i.e. r < R - (unroll - 1) * slices; then the rest one
     // by one from the first r the main loop did not reach. The terms are
@@ -272,7 +314,7 @@ void mapToSplitLaunch(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
     int64_t mainEnd = reductionPoints - (unroll - 1) * slices;
     Value mainEndValue = arith::ConstantIndexOp::create(pb, pl, mainEnd);
     SmallVector<Value> main =
-        emitFoldLoop(pb, pl, slice, mainEndValue, unroll, neutral);
+        emitFoldLoop(pb, pl, slice, mainEndValue, unroll, neutrals);
     // slice < slices <= mainEnd, so the main loop ran
     // ceil((mainEnd - slice) / group) times.
     Value roundUp = arith::ConstantIndexOp::create(pb, pl, mainEnd + group - 1);
@@ -293,13 +335,17 @@ void mapToSplitLaunch(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
           scf::YieldOp::create(ib, il, emitPartial(ib, il));
         },
         [&](OpBuilder &eb, Location el) {
-          scf::YieldOp::create(eb, el, neutral);
+          scf::YieldOp::create(eb, el, neutrals);
         });
     partials = SmallVector<Value>(ifOp.getResults());
   }
-  for (auto [partial, buffer] :
-       llvm::zip(partials, launch.getWorkgroupAttributions()))
-    memref::StoreOp::create(b, loc, partial, buffer, ValueRange{slice, lane});
+  for (int64_t j = 0; j < outputs; ++j) {
+    Value col = columnOf(b, loc, j);
+    for (size_t n = 0; n < numOut; ++n)
+      memref::StoreOp::create(b, loc, partials[j * numOut + n],
+                              launch.getWorkgroupAttributions()[n],
+                              ValueRange{slice, col});
+  }
   gpu::BarrierOp::create(b, loc);
 
   // The first thread of each point combines the output's initial value with
@@ -309,28 +355,30 @@ void mapToSplitLaunch(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
   if (masked)
     first = arith::AndIOp::create(b, loc, first, inside);
   scf::IfOp::create(b, loc, first, [&](OpBuilder &ib, Location il) {
-    SmallVector<Value> ivs(ranges.size());
-    delinearize(ib, il, linear, ranges, parallel, ivs);
-    SmallVector<Value> init = loadOutputsAt(ib, il, op, reduction, ivs);
     SmallVector<BlockArgument> outArgs(op.getRegionOutputArgs());
     Value lower = arith::ConstantIndexOp::create(ib, il, 0);
     Value step = arith::ConstantIndexOp::create(ib, il, 1);
-    auto loop = scf::ForOp::create(
-        ib, il, lower, kernelSlices, step, init,
-        [&](OpBuilder &lb, Location ll, Value s, ValueRange acc) {
-          SmallVector<Value> next;
-          for (auto [n, c] : llvm::enumerate(combiners)) {
-            IRMapping mapping;
-            mapping.map(outArgs[n], acc[n]);
-            mapping.map(c.term,
-                        memref::LoadOp::create(
-                            lb, ll, launch.getWorkgroupAttributions()[n],
-                            ValueRange{s, lane}));
-            next.push_back(lb.clone(*c.op, mapping)->getResult(0));
-          }
-          scf::YieldOp::create(lb, ll, next);
-        });
-    storeLinalgResultsAt(ib, il, op, ivs, loop.getResults());
+    for (int64_t j = 0; j < outputs; ++j) {
+      SmallVector<Value> point = pointIvs(ib, il, j);
+      Value col = columnOf(ib, il, j);
+      SmallVector<Value> init = loadOutputsAt(ib, il, op, reduction, point);
+      auto loop = scf::ForOp::create(
+          ib, il, lower, kernelSlices, step, init,
+          [&](OpBuilder &lb, Location ll, Value s, ValueRange acc) {
+            SmallVector<Value> next;
+            for (auto [n, c] : llvm::enumerate(combiners)) {
+              IRMapping mapping;
+              mapping.map(outArgs[n], acc[n]);
+              mapping.map(c.term,
+                          memref::LoadOp::create(
+                              lb, ll, launch.getWorkgroupAttributions()[n],
+                              ValueRange{s, col}));
+              next.push_back(lb.clone(*c.op, mapping)->getResult(0));
+            }
+            scf::YieldOp::create(lb, ll, next);
+          });
+      storeLinalgResultsAt(ib, il, op, point, loop.getResults());
+    }
     scf::YieldOp::create(ib, il);
   });
   gpu::TerminatorOp::create(b, loc);
@@ -366,10 +414,14 @@ LogicalResult mapToLaunch(linalg::LinalgOp op, int64_t blockSize,
       points <= split.maxPoints) {
     int64_t width = std::min<int64_t>(32, points);
     int64_t slices = std::min({split.slices, 1024 / width, reductionPoints});
+    // Several points per thread only where they divide the points evenly.
+    int64_t outputs = std::max<int64_t>(1, split.outputs);
+    if (points % (width * outputs) != 0)
+      outputs = 1;
     std::optional<SmallVector<Combiner>> combiners;
     if (slices >= 2 && (combiners = matchSplittableReduction(op))) {
       mapToSplitLaunch(op, ranges, parallel, reduction, points, reductionPoints,
-                       slices, split.unroll, *combiners);
+                       slices, split.unroll, outputs, *combiners);
       return success();
     }
   }
@@ -438,9 +490,9 @@ struct GPUMapLinalgPass
         ops.push_back(op);
     });
     for (linalg::LinalgOp op : ops)
-      if (failed(mapToLaunch(
-              op, blockSize,
-              {splitMinReduction, splitMaxPoints, splitSlices, splitUnroll})))
+      if (failed(mapToLaunch(op, blockSize,
+                             {splitMinReduction, splitMaxPoints, splitSlices,
+                              splitUnroll, splitOutputs})))
         return signalPassFailure();
   }
 };

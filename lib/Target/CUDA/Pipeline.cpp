@@ -80,7 +80,9 @@ void mlir::qc::buildGPUPipeline(OpPassManager &pm,
     mma.wgmma = options.wgmma && sm == 90 && succeeded(chip) && chip->second;
     pm.addNestedPass<func::FuncOp>(createGPULowerMMAPass(mma));
   }
-  pm.addNestedPass<func::FuncOp>(createGPUMapLinalgPass());
+  GPUMapLinalgPassOptions mapLinalg;
+  mapLinalg.splitOutputs = options.splitOutputs;
+  pm.addNestedPass<func::FuncOp>(createGPUMapLinalgPass(mapLinalg));
   pm.addNestedPass<func::FuncOp>(createGPUDeviceBuffersPass({options.entry}));
   if (options.emulate) {
     // The kernels as host loops, then the CPU pipeline's tail.

@@ -1,4 +1,5 @@
-// RUN: qc-opt %s --split-input-file --verify-diagnostics --qc-gpu-map-linalg="block-size=64" | FileCheck %s
+// RUN: qc-opt %s --split-input-file --verify-diagnostics --qc-gpu-map-linalg="block-size=64 split-outputs=1" | FileCheck %s
+// RUN: qc-opt %s --split-input-file --verify-diagnostics --qc-gpu-map-linalg="block-size=64" | FileCheck %s --check-prefix=OUT2
 
 // Elementwise: one thread per element (3 x 50 = 150 points, 3 blocks of 64
 // threads, the last one masked); the index is split with the last
@@ -115,6 +116,31 @@ func.func @dynamic(%x: memref<?xf32>, %y: memref<?xf32>) {
 // CHECK: memref.store %[[SUM]], %{{.*}}[%[[N]]] : memref<64xf32>
 // CHECK: gpu.terminator
 // CHECK-NOT: linalg.
+// With the default split-outputs=2 each thread computes two neighbouring
+// outputs (64 = 32 lanes x 2 divides the outputs): one block, the partials
+// in a 32 x 64 buffer, each term's x[k] shared by both.
+// OUT2-LABEL: func.func @gemv
+// OUT2-DAG: %[[C1:.*]] = arith.constant 1 : index
+// OUT2-DAG: %[[C32:.*]] = arith.constant 32 : index
+// OUT2-DAG: %[[B1:.*]] = arith.constant 1 : index
+// OUT2: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[B1]], %{{.*}} = %[[C1]], %{{.*}} = %[[C1]]) threads(%[[TX:.*]], %[[TY:.*]], %{{.*}}) in (%{{.*}} = %[[C32]], %{{.*}} = %[[C32]], %{{.*}} = %[[C1]])
+// OUT2-SAME: workgroup(%[[SH:.*]] : memref<32x64xf32, #gpu.address_space<workgroup>>)
+// OUT2: %[[COL:.*]] = arith.muli %[[TX]], %{{.*}} : index
+// OUT2: scf.for %[[K:.*]] = %[[TY]] to
+// OUT2: memref.load %{{.*}}[%[[K]]] : memref<512xf32>
+// OUT2: memref.load %{{.*}}[%[[K]], %[[N0:.*]]] : memref<512x64xf32>
+// OUT2: memref.load %{{.*}}[%[[K]]] : memref<512xf32>
+// OUT2: memref.load %{{.*}}[%[[K]], %[[N1:.*]]] : memref<512x64xf32>
+// OUT2: memref.store %{{.*}}, %[[SH]][%[[TY]], %[[COL]]]
+// OUT2: %[[COL1:.*]] = arith.addi %[[COL]], %{{.*}} : index
+// OUT2: memref.store %{{.*}}, %[[SH]][%[[TY]], %[[COL1]]]
+// OUT2-NEXT: gpu.barrier
+// OUT2: scf.if
+// OUT2: memref.load %[[SH]][%{{.*}}, %[[COL]]]
+// OUT2: memref.store %{{.*}} : memref<64xf32>
+// OUT2: memref.load %[[SH]][%{{.*}}, %{{.*}}]
+// OUT2: memref.store %{{.*}} : memref<64xf32>
+// OUT2: gpu.terminator
 func.func @gemv(%x: memref<512xf32>, %w: memref<512x64xf32>, %y: memref<64xf32>) {
   linalg.generic {indexing_maps = [affine_map<(n, k) -> (k)>, affine_map<(n, k) -> (k, n)>, affine_map<(n, k) -> (n)>], iterator_types = ["parallel", "reduction"]} ins(%x, %w : memref<512xf32>, memref<512x64xf32>) outs(%y : memref<64xf32>) {
   ^bb0(%a: f32, %b: f32, %o: f32):

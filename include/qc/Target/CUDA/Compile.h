@@ -33,8 +33,10 @@ struct GPUCompileOptions {
   unsigned optLevel = 3;
   /// INT8/FP8 matmuls on tensor cores (else every op runs as SIMT code).
   bool tensorCores = true;
-  /// wgmma.mma_async kernels on sm_90a (not yet validated on hardware).
+  /// wgmma.mma_async kernels on sm_90a.
   bool wgmma = false;
+  /// Neighbouring outputs per thread of split reductions (GEMVs).
+  int64_t splitOutputs = 2;
   /// Embed the PTX next to the cubin (JIT on newer GPUs).
   bool embedPTX = true;
   /// The CUDA toolkit (ptxas, fatbinary, libdevice); empty: see

@@ -139,7 +139,11 @@ def GPUMapLinalgPass : Pass<"qc-gpu-map-linalg", "func::FuncOp"> {
            "below 2 disables the split)">,
     Option<"splitUnroll", "split-unroll", "int64_t", "8",
            "Terms each thread of a split reduction folds per loop iteration "
-           "(independent loads in flight)">
+           "(independent loads in flight)">,
+    Option<"splitOutputs", "split-outputs", "int64_t", "2",
+           "Neighbouring outputs each thread of a split reduction computes "
+           "(they share loads and index arithmetic; used where 32 times it "
+           "divides the number of outputs)">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",

@@ -51,9 +51,13 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init(true)};
   PassOptions::Option<bool> wgmma{
       *this, "wgmma",
-      llvm::cl::desc("Use wgmma.mma_async kernels (sm_90a only; not yet "
-                     "validated on hardware)"),
+      llvm::cl::desc("Use wgmma.mma_async kernels (sm_90a only)"),
       llvm::cl::init(false)};
+  PassOptions::Option<int64_t> splitOutputs{
+      *this, "split-outputs",
+      llvm::cl::desc("Neighbouring outputs per thread of the reductions "
+                     "qc-gpu-map-linalg splits (see its split-outputs)"),
+      llvm::cl::init(2)};
   PassOptions::Option<std::string> toolkit{
       *this, "toolkit",
       llvm::cl::desc("CUDA toolkit (for libdevice); default: $QC_CUDA_PATH, "

@@ -7,6 +7,8 @@ outputs computed independently with numpy:
   activations and per-tensor int4 weights w[k][n] = (5 k + 3 n) mod 16 - 8.
   40 outputs leave idle lanes; 1000 terms do not divide into the slices.
   Expected in float64 (the GPU sums in another order than numpy).
+- gemv_f32_128.mlir: the same with 128 outputs and 300 terms,
+  w[k][n] = (3 k + 5 n) mod 16 - 8: two outputs per thread.
 - gemv_w4a8.mlir: y[1, 24] = dequant(u8(x[1, 512]) @ w4[512, 24]), x
   quantized with scale 0.05 and zero point 128, per-channel int4 weights
   w[k][n] = (7 k + 3 n) mod 16 - 8 with scales 0.01 * (1 + n mod 5): an
@@ -41,6 +43,17 @@ x = rng.standard_normal((1, K)).astype(np.float32)
 y = x.astype(np.float64) @ (w.astype(np.float64) * np.float64(np.float32(0.01)))
 np.savez(os.path.join(out, "f32_in.npz"), x=x)
 np.savez(os.path.join(out, "f32_want.npz"), y=y.astype(np.float32))
+
+# 128 outputs: each thread computes two neighbouring ones (split-outputs=2
+# divides 128 = 2 blocks x 32 lanes x 2), so both nibbles of a weight byte.
+K, N = 300, 128
+k, n = np.meshgrid(np.arange(K), np.arange(N), indexing="ij")
+w = (3 * k + 5 * n) % 16 - 8
+write_w4_gemv_model(os.path.join(out, "gemv_f32_128.mlir"), N, K, w)
+x = rng.standard_normal((1, K)).astype(np.float32)
+y = x.astype(np.float64) @ (w.astype(np.float64) * np.float64(np.float32(0.01)))
+np.savez(os.path.join(out, "f32_128_in.npz"), x=x)
+np.savez(os.path.join(out, "f32_128_want.npz"), y=y.astype(np.float32))
 
 # u8 activations x per-channel int4 weights, exact.
 K, N = 512, 24
