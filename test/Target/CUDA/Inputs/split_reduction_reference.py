@@ -34,26 +34,23 @@ def int4_hex(w):
 
 rng = np.random.default_rng(24)
 
-# Float activations x int4 weights.
-K, N = 1000, 40
-k, n = np.meshgrid(np.arange(K), np.arange(N), indexing="ij")
-w = (5 * k + 3 * n) % 16 - 8
-write_w4_gemv_model(os.path.join(out, "gemv_f32.mlir"), N, K, w)
-x = rng.standard_normal((1, K)).astype(np.float32)
-y = x.astype(np.float64) @ (w.astype(np.float64) * np.float64(np.float32(0.01)))
-np.savez(os.path.join(out, "f32_in.npz"), x=x)
-np.savez(os.path.join(out, "f32_want.npz"), y=y.astype(np.float32))
+def float_gemv(name, K, N, a, b):
+    """Float activations x int4 weights w[k][n] = (a k + b n) mod 16 - 8
+    (scale 0.01): the model, an input and the float64 numpy result."""
+    k, n = np.meshgrid(np.arange(K), np.arange(N), indexing="ij")
+    w = (a * k + b * n) % 16 - 8
+    write_w4_gemv_model(os.path.join(out, f"gemv_{name}.mlir"), N, K, w)
+    x = rng.standard_normal((1, K)).astype(np.float32)
+    y = x.astype(np.float64) @ (w.astype(np.float64) *
+                                np.float64(np.float32(0.01)))
+    np.savez(os.path.join(out, f"{name}_in.npz"), x=x)
+    np.savez(os.path.join(out, f"{name}_want.npz"), y=y.astype(np.float32))
 
+
+float_gemv("f32", 1000, 40, 5, 3)
 # 128 outputs: each thread computes two neighbouring ones (split-outputs=2
 # divides 128 = 2 blocks x 32 lanes x 2), so both nibbles of a weight byte.
-K, N = 300, 128
-k, n = np.meshgrid(np.arange(K), np.arange(N), indexing="ij")
-w = (3 * k + 5 * n) % 16 - 8
-write_w4_gemv_model(os.path.join(out, "gemv_f32_128.mlir"), N, K, w)
-x = rng.standard_normal((1, K)).astype(np.float32)
-y = x.astype(np.float64) @ (w.astype(np.float64) * np.float64(np.float32(0.01)))
-np.savez(os.path.join(out, "f32_128_in.npz"), x=x)
-np.savez(os.path.join(out, "f32_128_want.npz"), y=y.astype(np.float32))
+float_gemv("f32_128", 300, 128, 3, 5)
 
 # u8 activations x per-channel int4 weights, exact.
 K, N = 512, 24
