@@ -26,7 +26,6 @@ max per element).
 
   check_weight_only_int8.py WORKDIR [--threads N]
 """
-import argparse
 import os
 import sys
 
@@ -37,7 +36,7 @@ import numpy as np
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_weight_only_matmul import (  # noqa: E402
-    compile_and_run, make_weight)
+    compile_and_run, run_cases)
 
 # (bits, symmetric, group size, M, K, N)
 CASES = [
@@ -77,38 +76,31 @@ def reference(x, w, g, scales):
     return y, mag
 
 
+def check_int8(args, tag, case, x, w, g, scales):
+    bits, sym, group, m, k = case[:5]
+    if k // g > 1 or m > 1:
+        x[0, :g] = 0  # a zero group: scale 0, codes 0
+    if m > 1:
+        x[1] *= np.float32(1e-3)
+    got = compile_and_run(args.work, tag, x, w, bits, group, sym,
+                          args.threads, ["--weight-only-compute=int8"])
+    ref, mag = reference(x, w, g, scales)
+    bound = 1e-6 * mag
+    err = np.abs(got.astype(np.float64) - ref.astype(np.float64))
+    exact = x.astype(np.float64) @ w.astype(np.float64)
+    sanity = 0.02 * (np.abs(x).astype(np.float64) @
+                     np.abs(w).astype(np.float64))
+    ok = (got.shape == ref.shape and bool((err <= bound).all()) and
+          bool((np.abs(got - exact) <= sanity).all()))
+    print(f"{tag}: max err {err.max():.3g}, bitwise equal "
+          f"{np.mean(got == ref):.3f}, max |qc - x@W| / |x|@|W| "
+          f"{(np.abs(got - exact) / np.maximum(sanity / 0.02, 1e-30)).max():.3g}"
+          f" {'ok' if ok else 'FAIL'}")
+    return ok
+
+
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("work")
-    p.add_argument("--threads", type=int, default=1)
-    args = p.parse_args()
-    failed = 0
-    for i, (bits, sym, group, m, k, n) in enumerate(CASES):
-        rng = np.random.default_rng(2000 + i)
-        w, g, scales = make_weight(rng, bits, sym, group, k, n)
-        x = rng.standard_normal((m, k)).astype(np.float32)
-        if k // g > 1 or m > 1:
-            x[0, :g] = 0  # a zero group: scale 0, codes 0
-        if m > 1:
-            x[1] *= np.float32(1e-3)
-        tag = f"int8_w{bits}{'s' if sym else 'a'}_g{group}_m{m}_k{k}_n{n}"
-        got = compile_and_run(args.work, tag, x, w, bits, group, sym,
-                              args.threads, ["--weight-only-compute=int8"])
-        ref, mag = reference(x, w, g, scales)
-        bound = 1e-6 * mag
-        err = np.abs(got.astype(np.float64) - ref.astype(np.float64))
-        exact = x.astype(np.float64) @ w.astype(np.float64)
-        sanity = 0.02 * (np.abs(x).astype(np.float64) @
-                         np.abs(w).astype(np.float64))
-        ok = (got.shape == ref.shape and bool((err <= bound).all()) and
-              bool((np.abs(got - exact) <= sanity).all()))
-        failed += not ok
-        print(f"{tag}: max err {err.max():.3g}, bitwise equal "
-              f"{np.mean(got == ref):.3f}, max |qc - x@W| / |x|@|W| "
-              f"{(np.abs(got - exact) / np.maximum(sanity / 0.02, 1e-30)).max():.3g}"
-              f" {'ok' if ok else 'FAIL'}")
-    print(f"{len(CASES) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_cases(CASES, 2000, "int8_", check_int8)
 
 
 if __name__ == "__main__":

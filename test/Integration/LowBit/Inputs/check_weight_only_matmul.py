@@ -101,29 +101,44 @@ def compile_and_run(work, tag, x, w, bits, group, symmetric, threads,
     return np.load(outputs)["y"]
 
 
-def main():
+def run_cases(cases, seed, prefix, check):
+    """Parses WORK [--threads N] and runs `check(args, tag, case, x, w, g,
+    scales)` -> ok on each case (bits, symmetric, group, m, k, n) of
+    `cases`, with a weight from make_weight and a random x drawn from the
+    case's own generator (seed + index). Prints the summary; returns the
+    exit status."""
     p = argparse.ArgumentParser()
     p.add_argument("work")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
     failed = 0
-    for i, (bits, sym, group, m, k, n) in enumerate(CASES):
-        rng = np.random.default_rng(1000 + i)
+    for i, case in enumerate(cases):
+        bits, sym, group, m, k, n = case
+        rng = np.random.default_rng(seed + i)
         w, g, scales = make_weight(rng, bits, sym, group, k, n)
-        scale = np.repeat(scales, g, axis=0)
         x = rng.standard_normal((m, k)).astype(np.float32)
-        tag = f"w{bits}{'s' if sym else 'a'}_g{group}_m{m}_k{k}_n{n}"
-        got = compile_and_run(args.work, tag, x, w, bits, group, sym,
-                              args.threads).astype(np.float64)
-        ref = x.astype(np.float64) @ w.astype(np.float64)
-        bound = 1e-6 * (np.abs(x).astype(np.float64) @ ((1 << bits) * scale))
-        err = np.abs(got - ref)
-        ok = got.shape == ref.shape and bool((err <= bound).all())
-        failed += not ok
-        print(f"{tag}: max err {err.max():.3g}, max err / bound "
-              f"{(err / bound).max():.3g} {'ok' if ok else 'FAIL'}")
-    print(f"{len(CASES) - failed} passed, {failed} failed")
+        tag = f"{prefix}w{bits}{'s' if sym else 'a'}_g{group}_m{m}_k{k}_n{n}"
+        failed += not check(args, tag, case, x, w, g, scales)
+    print(f"{len(cases) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def check_exact(args, tag, case, x, w, g, scales):
+    bits, sym, group = case[:3]
+    scale = np.repeat(scales, g, axis=0)
+    got = compile_and_run(args.work, tag, x, w, bits, group, sym,
+                          args.threads).astype(np.float64)
+    ref = x.astype(np.float64) @ w.astype(np.float64)
+    bound = 1e-6 * (np.abs(x).astype(np.float64) @ ((1 << bits) * scale))
+    err = np.abs(got - ref)
+    ok = got.shape == ref.shape and bool((err <= bound).all())
+    print(f"{tag}: max err {err.max():.3g}, max err / bound "
+          f"{(err / bound).max():.3g} {'ok' if ok else 'FAIL'}")
+    return ok
+
+
+def main():
+    return run_cases(CASES, 1000, "", check_exact)
 
 
 if __name__ == "__main__":
