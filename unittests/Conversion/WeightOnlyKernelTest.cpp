@@ -13,6 +13,7 @@
 // Every output is compared with a double-precision reference written here:
 // |got - ref| <= 1e-6 * sum_k |x_k| * 2^bits * scale(k, n). Shapes cover
 // each register block (1 x 8, 4 x 4, 4 x 2 and their row / column tails),
+// the interleaved tile layouts (T = 1, 2, 4, 8),
 // K not a multiple of the codes per word, one group per column, and the
 // scalar loops (groups smaller than a packed word).
 //
@@ -219,6 +220,18 @@ TEST(WeightOnlyKernel, PerColumnAndPerTensorOddK) {
   check({4, false, Granularity::Column, 0, 3, 99, 21});
   check({8, true, Granularity::Column, 0, 1, 99, 16});
   check({4, true, Granularity::Tensor, 0, 2, 37, 9});
+}
+
+TEST(WeightOnlyKernel, InterleavedTiles) {
+  // The lowering interleaves the rows of T tiles (8 for M = 1, 4 for
+  // M <= 8, 2 beyond, halved until T divides the tile count): 24 tiles,
+  // T = 8 (three blocks of one group each); 12 tiles at M = 1, T = 4 (a
+  // block of 8 = two groups, then a tail block of 4); 12 tiles at M = 4,
+  // T = 4; 6 tiles at M = 1, T = 2 (one block of 6).
+  check({4, false, Granularity::Group, 32, 1, 128, 384});
+  check({4, true, Granularity::Group, 64, 1, 128, 192});
+  check({8, true, Granularity::Group, 32, 4, 96, 192});
+  check({8, false, Granularity::Column, 0, 1, 64, 96});
 }
 
 TEST(WeightOnlyKernel, ScalarLoopsForSmallGroups) {

@@ -28,6 +28,10 @@
 //
 //   out += scale * (acc * 2^-80 or 2^69 - zp * sum_{k in group} x[k])
 //
+// The rows of the T tiles a block reads are interleaved in rhs (and its
+// scales and zero points likewise, per group), so with nb = T the block
+// reads one sequential stream of nb * 64 bytes per packed row.
+//
 // Inner loop per packed row: nb vector loads and prefetches, K0 * nb ANDs
 // (+ nb shifts, + K0 * nb conversions in the converting form) and
 // K0 * nb * mr FMAs with broadcast inputs, accumulating mr x nb vectors in
@@ -89,7 +93,8 @@ public:
     auto rhsType = cast<MemRefType>(rhs.getType());
     m = lhsType.getDimSize(0);
     k = lhsType.getDimSize(1);
-    n1 = rhsType.getDimSize(0);
+    tilesPerGroup = rhsType.getDimSize(2);
+    n1 = rhsType.getDimSize(0) * tilesPerGroup;
     words = rhsType.getDimSize(1);
     bits = op.getBits();
     k0 = op.getK0();
@@ -129,8 +134,7 @@ public:
     // enough independent FMA chains), 4 x 2 for long M (prefill: half the
     // code; the weights come from L2 again for every row block anyway).
     int64_t mr = std::min<int64_t>(m, 4);
-    int64_t tiles = m == 1 ? 8 : (m <= 8 ? 4 : 2);
-    tiles = std::min(tiles, n1);
+    int64_t tiles = std::min(PackedDequantMatMulOp::getKernelTiles(m), n1);
     int64_t fullBlocks = n1 / tiles;
     // The denormal form needs denormal operands: on x86 MXCSR.DAZ (bit 6)
     // is cleared for the call and restored after it. OpenMP workers run
@@ -186,7 +190,9 @@ public:
     auto cols = scf::ForOp::create(b, loc, c0, index(n1 * kN0), c1);
     b.setInsertionPointToStart(cols.getBody());
     Value col = cols.getInductionVar();
-    Value tile = arith::DivUIOp::create(b, loc, col, index(kN0));
+    std::pair<Value, Value> coords =
+        tileCoords(arith::DivUIOp::create(b, loc, col, index(kN0)));
+    Value tileOuter = coords.first, tileInner = coords.second;
     Value lane = arith::RemUIOp::create(b, loc, col, index(kN0));
     Value out0 = memref::LoadOp::create(b, loc, init, ValueRange{row, col});
     auto gs =
@@ -205,8 +211,8 @@ public:
       Value kk = ks.getInductionVar();
       Value word = memref::LoadOp::create(
           b, loc, rhs,
-          ValueRange{tile, arith::DivUIOp::create(b, loc, kk, index(k0)),
-                     lane});
+          ValueRange{tileOuter, arith::DivUIOp::create(b, loc, kk, index(k0)),
+                     tileInner, lane});
       Value shift = arith::IndexCastOp::create(
           b, loc, i32,
           arith::MulIOp::create(b, loc,
@@ -216,7 +222,8 @@ public:
           b, loc, arith::ShRUIOp::create(b, loc, word, shift),
           arith::ConstantOp::create(b, loc, i32,
                                     b.getI32IntegerAttr((1 << bits) - 1)));
-      Value zp = memref::LoadOp::create(b, loc, zps, ValueRange{tile, g, lane});
+      Value zp = memref::LoadOp::create(
+          b, loc, zps, ValueRange{tileOuter, g, tileInner, lane});
       Value w = arith::SubFOp::create(
           b, loc, arith::UIToFPOp::create(b, loc, f32, code), zp);
       Value x = memref::LoadOp::create(b, loc, lhs, ValueRange{row, kk});
@@ -226,8 +233,8 @@ public:
                                 arith::MulFOp::create(b, loc, x, w))
               .getResult());
     }
-    Value scale =
-        memref::LoadOp::create(b, loc, scales, ValueRange{tile, g, lane});
+    Value scale = memref::LoadOp::create(
+        b, loc, scales, ValueRange{tileOuter, g, tileInner, lane});
     scf::YieldOp::create(
         b, loc,
         arith::AddFOp::create(
@@ -241,6 +248,37 @@ public:
 
 private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  /// (n2, t) of column tile `tile` in the interleaved [N2, .., T, 16]
+  /// operands.
+  std::pair<Value, Value> tileCoords(Value tile) {
+    return {arith::DivUIOp::create(b, loc, tile, index(tilesPerGroup)),
+            arith::RemUIOp::create(b, loc, tile, index(tilesPerGroup))};
+  }
+
+  /// Sets blockOuter / blockInner to the coordinates of tiles
+  /// [firstTile + iv * tiles, + tiles): constants within a group of T when
+  /// the block starts at one.
+  void setBlockCoords(int64_t firstTile, Value iv, int64_t tiles) {
+    blockOuter.clear();
+    blockInner.clear();
+    int64_t t = tilesPerGroup;
+    bool aligned = firstTile % t == 0 && tiles % t == 0;
+    for (int64_t j = 0; j < tiles; ++j) {
+      if (aligned) {
+        blockOuter.push_back(arith::AddIOp::create(
+            b, loc, index(firstTile / t + j / t),
+            arith::MulIOp::create(b, loc, iv, index(tiles / t))));
+        blockInner.push_back(index(j % t));
+        continue;
+      }
+      auto [outer, inner] = tileCoords(arith::AddIOp::create(
+          b, loc, index(firstTile + j),
+          arith::MulIOp::create(b, loc, iv, index(tiles))));
+      blockOuter.push_back(outer);
+      blockInner.push_back(inner);
+    }
+  }
 
   Value f32Const(double v) {
     return arith::ConstantOp::create(b, loc, b.getF32Type(),
@@ -354,6 +392,7 @@ private:
       Value tile = arith::AddIOp::create(
           b, loc, index(firstTile),
           arith::MulIOp::create(b, loc, iv, index(tiles)));
+      setBlockCoords(firstTile, iv, tiles);
       emitBlock(tile, tiles, mr);
     };
     if (parallel && count > 1) {
@@ -415,6 +454,7 @@ private:
     auto wordType = VectorType::get({kN0}, i32);
     SmallVector<Value> rowIdx, tileIdx, colIdx;
     blockIndices(b, loc, row, rows, tile, tiles, kN0, rowIdx, tileIdx, colIdx);
+    ArrayRef<Value> outer = blockOuter, inner = blockInner;
     SmallVector<Value> masks;
     for (int64_t t = 0; t < k0; ++t) {
       int64_t mask = int64_t(((1u << bits) - 1) << fieldPosition(t));
@@ -436,19 +476,20 @@ private:
       SmallVector<Value> codes;
       for (int64_t j = 0; j < tiles; ++j)
         codes.push_back(vector::LoadOp::create(
-            b, loc, wordType, rhs, ValueRange{tileIdx[j], w, index(0)}));
-      // Each tile is its own sequential stream; with 2-8 of them the
-      // hardware prefetchers fall behind once the weights come from DRAM
-      // (measured: 1.5x faster for 11008 x 4096 w8a16, 3% slower when they
-      // fit in L3).
+            b, loc, wordType, rhs,
+            ValueRange{outer[j], w, inner[j], index(0)}));
+      // With separate tile streams (T smaller than the block) the hardware
+      // prefetchers fall behind once the weights come from DRAM (measured
+      // before the interleaved layout: 1.5x faster for 11008 x 4096
+      // w8a16, 3% slower when they fit in L3).
       Value ahead = arith::MinSIOp::create(
           b, loc, arith::AddIOp::create(b, loc, w, index(kPrefetchRows)),
           index(words - 1));
       for (int64_t j = 0; j < tiles; ++j)
-        memref::PrefetchOp::create(b, loc, rhs,
-                                   ValueRange{tileIdx[j], ahead, index(0)},
-                                   /*isWrite=*/false, /*localityHint=*/3,
-                                   /*isDataCache=*/true);
+        memref::PrefetchOp::create(
+            b, loc, rhs, ValueRange{outer[j], ahead, inner[j], index(0)},
+            /*isWrite=*/false, /*localityHint=*/3,
+            /*isDataCache=*/true);
       Value kBase = arith::MulIOp::create(b, loc, w, index(k0));
       for (int64_t t = 0; t < k0; ++t) {
         Value kk = arith::AddIOp::create(b, loc, kBase, index(t));
@@ -479,10 +520,10 @@ private:
       scf::YieldOp::create(b, loc, acc);
     }
     for (int64_t j = 0; j < tiles; ++j) {
-      Value scale = vector::LoadOp::create(b, loc, vecType, scales,
-                                           ValueRange{tileIdx[j], g, index(0)});
-      Value zp = vector::LoadOp::create(b, loc, vecType, zps,
-                                        ValueRange{tileIdx[j], g, index(0)});
+      Value scale = vector::LoadOp::create(
+          b, loc, vecType, scales, ValueRange{outer[j], g, inner[j], index(0)});
+      Value zp = vector::LoadOp::create(
+          b, loc, vecType, zps, ValueRange{outer[j], g, inner[j], index(0)});
       for (int64_t r = 0; r < rows; ++r) {
         Value sum = vector::BroadcastOp::create(
             b, loc, vecType,
@@ -648,6 +689,7 @@ private:
     int64_t xWords = k0 / 4;
     SmallVector<Value> rowIdx, tileIdx, colIdx;
     blockIndices(b, loc, row, rows, tile, tiles, kN0, rowIdx, tileIdx, colIdx);
+    ArrayRef<Value> outer = blockOuter, inner = blockInner;
     Value nibbles = arith::ConstantOp::create(
         b, loc,
         DenseElementsAttr::get(wordType, b.getI32IntegerAttr(0x0F0F0F0F)));
@@ -668,7 +710,7 @@ private:
       SmallVector<SmallVector<Value, 2>> operands;
       for (int64_t j = 0; j < tiles; ++j) {
         Value codes = vector::LoadOp::create(
-            b, loc, wordType, rhs, ValueRange{tileIdx[j], w, index(0)});
+            b, loc, wordType, rhs, ValueRange{outer[j], w, inner[j], index(0)});
         SmallVector<Value, 2> ops;
         if (bits == 8) {
           ops.push_back(codes);
@@ -685,10 +727,10 @@ private:
           b, loc, arith::AddIOp::create(b, loc, w, index(kPrefetchRows)),
           index(words - 1));
       for (int64_t j = 0; j < tiles; ++j)
-        memref::PrefetchOp::create(b, loc, rhs,
-                                   ValueRange{tileIdx[j], ahead, index(0)},
-                                   /*isWrite=*/false, /*localityHint=*/3,
-                                   /*isDataCache=*/true);
+        memref::PrefetchOp::create(
+            b, loc, rhs, ValueRange{outer[j], ahead, inner[j], index(0)},
+            /*isWrite=*/false, /*localityHint=*/3,
+            /*isDataCache=*/true);
       Value xBase = arith::MulIOp::create(b, loc, w, index(xWords));
       for (int64_t r = 0; r < rows; ++r) {
         for (int64_t h = 0; h < xWords; ++h) {
@@ -711,12 +753,12 @@ private:
       scf::YieldOp::create(b, loc, acc);
     }
     for (int64_t j = 0; j < tiles; ++j) {
-      Value scale = vector::LoadOp::create(b, loc, vecType, scales,
-                                           ValueRange{tileIdx[j], g, index(0)});
+      Value scale = vector::LoadOp::create(
+          b, loc, vecType, scales, ValueRange{outer[j], g, inner[j], index(0)});
       Value zp = arith::FPToSIOp::create(
           b, loc, wordType,
           vector::LoadOp::create(b, loc, vecType, zps,
-                                 ValueRange{tileIdx[j], g, index(0)}));
+                                 ValueRange{outer[j], g, inner[j], index(0)}));
       for (int64_t r = 0; r < rows; ++r) {
         Value sum = vector::BroadcastOp::create(
             b, loc, wordType,
@@ -750,7 +792,12 @@ private:
   /// Exact form: x scaled per position and the group sums of x. int8 form:
   /// the group scales and code sums of x, and its codes (xq).
   Value xs, xsum, xq;
-  int64_t m, k, n1, words, bits, k0, groupSize, groups, wordsPerGroup = 1;
+  /// (n2, t) of each tile of the block being emitted (setBlockCoords).
+  SmallVector<Value> blockOuter, blockInner;
+  /// n1: column tiles in all; tilesPerGroup: T, the tiles interleaved in
+  /// rhs, scales and zero points.
+  int64_t m, k, n1, tilesPerGroup, words, bits, k0, groupSize, groups,
+      wordsPerGroup = 1;
 };
 
 } // namespace

@@ -44,7 +44,7 @@
 // CHECK: memref.store %{{.*}}, %[[XSUM]]
 // CHECK: memref.dealloc %[[PAD]]
 // CHECK: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
-// CHECK: %[[W:.*]] = vector.load %arg1[%c0, %{{.*}}, %c0] : memref<3x3x16xi32>, vector<16xi32>
+// CHECK: %[[W:.*]] = vector.load %arg1[%c0, %{{.*}}, %c0] : memref<3x3x1x16xi32>, vector<16xi32>
 // CHECK: %[[WLO:.*]] = arith.andi %[[W]], %[[NIB]] : vector<16xi32>
 // CHECK: %[[WSH:.*]] = arith.shrui %[[W]], %[[FOUR]] : vector<16xi32>
 // CHECK: %[[WHI:.*]] = arith.andi %[[WSH]], %[[NIB]] : vector<16xi32>
@@ -60,8 +60,8 @@
 // CHECK: %[[X1V:.*]] = vector.bitcast %[[X1B]] : vector<16xi32> to vector<64xi8>
 // CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[A0]], %[[BHI]], %[[X1V]])
 // CHECK: scf.yield
-// CHECK: %[[S:.*]] = vector.load %arg2[%c0, %{{.*}}, %c0] : memref<3x2x16xf32>, vector<16xf32>
-// CHECK: %[[ZF:.*]] = vector.load %arg3[%c0, %{{.*}}, %c0] : memref<3x2x16xf32>, vector<16xf32>
+// CHECK: %[[S:.*]] = vector.load %arg2[%c0, %{{.*}}, %c0] : memref<3x2x1x16xf32>, vector<16xf32>
+// CHECK: %[[ZF:.*]] = vector.load %arg3[%c0, %{{.*}}, %c0] : memref<3x2x1x16xf32>, vector<16xf32>
 // CHECK: %[[Z:.*]] = arith.fptosi %[[ZF]] : vector<16xf32> to vector<16xi32>
 // CHECK: %[[SUM:.*]] = memref.load %[[XSUM]]
 // CHECK: %[[SUMB:.*]] = vector.broadcast %[[SUM]] : i32 to vector<16xi32>
@@ -79,9 +79,9 @@
 // CHECK: memref.dealloc %[[XS]]
 // CHECK: memref.dealloc %[[XSUM]]
 // CHECK: memref.dealloc %[[XQ]]
-func.func @int4(%x: memref<3x20xf32>, %w: memref<3x3x16xi32>, %s: memref<3x2x16xf32>, %z: memref<3x2x16xf32>, %y: memref<3x48xf32>) {
+func.func @int4(%x: memref<3x20xf32>, %w: memref<3x3x1x16xi32>, %s: memref<3x2x1x16xf32>, %z: memref<3x2x1x16xf32>, %y: memref<3x48xf32>) {
   // expected-error @+1 {{int8_compute needs a target with AVX-512 VNNI (vpdpbusd); compile with --weight-only-compute=exact for this target}}
-  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<3x20xf32>, memref<3x3x16xi32>, memref<3x2x16xf32>, memref<3x2x16xf32>) outs(%y : memref<3x48xf32>) {bits = 4 : i64, group_size = 16 : i64, int8_compute}
+  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<3x20xf32>, memref<3x3x1x16xi32>, memref<3x2x1x16xf32>, memref<3x2x1x16xf32>) outs(%y : memref<3x48xf32>) {bits = 4 : i64, group_size = 16 : i64, int8_compute}
   return
 }
 
@@ -94,14 +94,14 @@ func.func @int4(%x: memref<3x20xf32>, %w: memref<3x3x16xi32>, %s: memref<3x2x16x
 // CHECK-NOT: vector.shuffle
 // CHECK: %[[QB:.*]] = arith.trunci %{{.*}} : vector<4xi32> to vector<4xi8>
 // CHECK: vector.bitcast %[[QB]] : vector<4xi8> to vector<1xi32>
-// CHECK: %[[W:.*]] = vector.load %arg1[%c0, %{{.*}}, %c0] : memref<1x10x16xi32>, vector<16xi32>
+// CHECK: %[[W:.*]] = vector.load %arg1[%c0, %{{.*}}, %c0] : memref<1x10x1x16xi32>, vector<16xi32>
 // CHECK: %[[WB:.*]] = vector.bitcast %[[W]] : vector<16xi32> to vector<64xi8>
 // CHECK-NOT: arith.andi
 // CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[WB]], %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK: scf.yield
-func.func @int8(%x: memref<1x40xf32>, %w: memref<1x10x16xi32>, %s: memref<1x1x16xf32>, %z: memref<1x1x16xf32>, %y: memref<1x16xf32>) {
+func.func @int8(%x: memref<1x40xf32>, %w: memref<1x10x1x16xi32>, %s: memref<1x1x1x16xf32>, %z: memref<1x1x1x16xf32>, %y: memref<1x16xf32>) {
   // expected-error @+1 {{int8_compute needs a target with AVX-512 VNNI}}
-  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<1x40xf32>, memref<1x10x16xi32>, memref<1x1x16xf32>, memref<1x1x16xf32>) outs(%y : memref<1x16xf32>) {bits = 8 : i64, group_size = 40 : i64, int8_compute}
+  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<1x40xf32>, memref<1x10x1x16xi32>, memref<1x1x1x16xf32>, memref<1x1x1x16xf32>) outs(%y : memref<1x16xf32>) {bits = 8 : i64, group_size = 40 : i64, int8_compute}
   return
 }

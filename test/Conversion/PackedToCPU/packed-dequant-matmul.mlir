@@ -24,7 +24,7 @@
 // CHECK: memref.store %cst{{.*}}, %[[XS]][%{{.*}}, %c23] : memref<3x24xf32>
 // CHECK-NOT: llvm.
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK: %[[W0:.*]] = vector.load %arg1[%c0, %{{.*}}, %c0] : memref<3x3x16xi32>, vector<16xi32>
+// CHECK: %[[W0:.*]] = vector.load %arg1[%c0, %{{.*}}, %c0] : memref<3x3x1x16xi32>, vector<16xi32>
 // CHECK: memref.prefetch %arg1[%c0, %{{.*}}, %c0], read, locality<3>, data
 // CHECK: %[[X0:.*]] = memref.load %[[XS]]
 // CHECK: %[[B0:.*]] = vector.broadcast %[[X0]] : f32 to vector<16xf32>
@@ -35,8 +35,8 @@
 // CHECK: %[[HI:.*]] = arith.shrui %[[W0]], %[[SHIFT]] : vector<16xi32>
 // CHECK: arith.andi %[[HI]], %[[M4]] : vector<16xi32>
 // CHECK: scf.yield
-// CHECK: %[[S:.*]] = vector.load %arg2[%c0, %{{.*}}, %c0] : memref<3x2x16xf32>, vector<16xf32>
-// CHECK: %[[Z:.*]] = vector.load %arg3[%c0, %{{.*}}, %c0] : memref<3x2x16xf32>, vector<16xf32>
+// CHECK: %[[S:.*]] = vector.load %arg2[%c0, %{{.*}}, %c0] : memref<3x2x1x16xf32>, vector<16xf32>
+// CHECK: %[[Z:.*]] = vector.load %arg3[%c0, %{{.*}}, %c0] : memref<3x2x1x16xf32>, vector<16xf32>
 // CHECK: %[[SUM:.*]] = memref.load %[[XSUM]]
 // CHECK: %[[SUMB:.*]] = vector.broadcast %[[SUM]]
 // CHECK: %[[ACC:.*]] = arith.mulf %{{.*}}, %[[UNSCALE]] : vector<16xf32>
@@ -65,8 +65,8 @@
 // X86-NOT: arith.sitofp
 // X86: llvm.call_intrinsic "llvm.x86.sse.ldmxcsr"(%[[SAVED]])
 // X86: memref.dealloc
-func.func @int4(%x: memref<3x20xf32>, %w: memref<3x3x16xi32>, %s: memref<3x2x16xf32>, %z: memref<3x2x16xf32>, %y: memref<3x48xf32>) {
-  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<3x20xf32>, memref<3x3x16xi32>, memref<3x2x16xf32>, memref<3x2x16xf32>) outs(%y : memref<3x48xf32>) {bits = 4 : i64, group_size = 16 : i64}
+func.func @int4(%x: memref<3x20xf32>, %w: memref<3x3x1x16xi32>, %s: memref<3x2x1x16xf32>, %z: memref<3x2x1x16xf32>, %y: memref<3x48xf32>) {
+  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<3x20xf32>, memref<3x3x1x16xi32>, memref<3x2x1x16xf32>, memref<3x2x1x16xf32>) outs(%y : memref<3x48xf32>) {bits = 4 : i64, group_size = 16 : i64}
   return
 }
 
@@ -75,7 +75,9 @@ func.func @int4(%x: memref<3x20xf32>, %w: memref<3x3x16xi32>, %s: memref<3x2x16x
 // int8 (4 codes per word: codes 0-1 masked in place with 255 << 8t,
 // codes 2-3 after a shift right by 16), one row: blocks of 8 tiles of 16
 // columns (10 tiles: one block of 8, then a tail block of 2), 2 groups of
-// 64.
+// 64. The rows of pairs of tiles are interleaved (T = 2): tile j of the
+// first block is rhs[j / 2, w, j % 2], the tail's tiles 8 and 9 are
+// rhs[4, w, 0] and rhs[4, w, 1]; scales and zero points likewise.
 // CHECK-LABEL: func.func @int8
 // CHECK-DAG: arith.constant dense<16> : vector<16xi32>
 // CHECK-DAG: arith.constant dense<65280> : vector<16xi32>
@@ -83,13 +85,22 @@ func.func @int4(%x: memref<3x20xf32>, %w: memref<3x3x16xi32>, %s: memref<3x2x16x
 // CHECK-DAG: arith.constant dense<[1.20892582E+24, 4.72236648E+21, 1.20892582E+24, 4.72236648E+21]> : vector<4xf32>
 // CHECK-NOT: scf.parallel
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK-COUNT-8: vector.load %arg1
+// CHECK: vector.load %arg1[%c0, %[[W:.*]], %c0, %c0] : memref<5x32x2x16xi32>
+// CHECK-NEXT: vector.load %arg1[%c0, %[[W]], %c1, %c0]
+// CHECK-NEXT: vector.load %arg1[%c1, %[[W]], %c0, %c0]
+// CHECK-NEXT: vector.load %arg1[%c1, %[[W]], %c1, %c0]
+// CHECK-NEXT: vector.load %arg1[%c2, %[[W]], %c0, %c0]
+// CHECK-NEXT: vector.load %arg1[%c2, %[[W]], %c1, %c0]
+// CHECK-NEXT: vector.load %arg1[%c3, %[[W]], %c0, %c0]
+// CHECK-NEXT: vector.load %arg1[%c3, %[[W]], %c1, %c0]
+// CHECK: vector.load %arg2[%c3, %{{.*}}, %c1, %c0] : memref<5x2x2x16xf32>
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
-// CHECK-COUNT-2: vector.load %arg1
+// CHECK: vector.load %arg1[%c4, %[[W2:.*]], %c0, %c0]
+// CHECK-NEXT: vector.load %arg1[%c4, %[[W2]], %c1, %c0]
 // SEQ-LABEL: func.func @int8
 // SEQ-NOT: scf.parallel
-func.func @int8(%x: memref<1x128xf32>, %w: memref<10x32x16xi32>, %s: memref<10x2x16xf32>, %z: memref<10x2x16xf32>, %y: memref<1x160xf32>) {
-  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<1x128xf32>, memref<10x32x16xi32>, memref<10x2x16xf32>, memref<10x2x16xf32>) outs(%y : memref<1x160xf32>) {bits = 8 : i64, group_size = 64 : i64}
+func.func @int8(%x: memref<1x128xf32>, %w: memref<5x32x2x16xi32>, %s: memref<5x2x2x16xf32>, %z: memref<5x2x2x16xf32>, %y: memref<1x160xf32>) {
+  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<1x128xf32>, memref<5x32x2x16xi32>, memref<5x2x2x16xf32>, memref<5x2x2x16xf32>) outs(%y : memref<1x160xf32>) {bits = 8 : i64, group_size = 64 : i64}
   return
 }
 
@@ -101,8 +112,8 @@ func.func @int8(%x: memref<1x128xf32>, %w: memref<10x32x16xi32>, %s: memref<10x2
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c2) step (%c1)
 // SEQ-LABEL: func.func @parallel
 // SEQ-NOT: scf.parallel
-func.func @parallel(%x: memref<1x64xf32>, %w: memref<20x8x16xi32>, %s: memref<20x1x16xf32>, %z: memref<20x1x16xf32>, %y: memref<1x320xf32>) {
-  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<1x64xf32>, memref<20x8x16xi32>, memref<20x1x16xf32>, memref<20x1x16xf32>) outs(%y : memref<1x320xf32>) {bits = 4 : i64, group_size = 64 : i64}
+func.func @parallel(%x: memref<1x64xf32>, %w: memref<20x8x1x16xi32>, %s: memref<20x1x1x16xf32>, %z: memref<20x1x1x16xf32>, %y: memref<1x320xf32>) {
+  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<1x64xf32>, memref<20x8x1x16xi32>, memref<20x1x1x16xf32>, memref<20x1x1x16xf32>) outs(%y : memref<1x320xf32>) {bits = 4 : i64, group_size = 64 : i64}
   return
 }
 
@@ -118,7 +129,7 @@ func.func @parallel(%x: memref<1x64xf32>, %w: memref<20x8x16xi32>, %s: memref<20
 // CHECK: arith.subf
 // CHECK-NOT: vector.fma
 // CHECK: return
-func.func @scalar(%x: memref<2x16xf32>, %w: memref<1x2x16xi32>, %s: memref<1x4x16xf32>, %z: memref<1x4x16xf32>, %y: memref<2x16xf32>) {
-  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<2x16xf32>, memref<1x2x16xi32>, memref<1x4x16xf32>, memref<1x4x16xf32>) outs(%y : memref<2x16xf32>) {bits = 4 : i64, group_size = 4 : i64}
+func.func @scalar(%x: memref<2x16xf32>, %w: memref<1x2x1x16xi32>, %s: memref<1x4x1x16xf32>, %z: memref<1x4x1x16xf32>, %y: memref<2x16xf32>) {
+  qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<2x16xf32>, memref<1x2x1x16xi32>, memref<1x4x1x16xf32>, memref<1x4x1x16xf32>) outs(%y : memref<2x16xf32>) {bits = 4 : i64, group_size = 4 : i64}
   return
 }

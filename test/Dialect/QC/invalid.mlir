@@ -440,56 +440,56 @@ func.func @packed_matmul_mixed(%a: tensor<8x64xi8>, %w: memref<2x16x16x4xi8>, %a
 
 // -----
 
-func.func @packed_dequant_matmul_0(%x: tensor<1x256xf32>, %w: tensor<2x32x16xi32>, %s: tensor<2x2x16xf32>, %z: tensor<2x2x16xf32>, %acc: tensor<1x32xf32>) {
+func.func @packed_dequant_matmul_0(%x: tensor<1x256xf32>, %w: tensor<2x32x1x16xi32>, %s: tensor<2x2x1x16xf32>, %z: tensor<2x2x1x16xf32>, %acc: tensor<1x32xf32>) {
   // expected-error @+1 {{bits must be 4 or 8, got 2}}
-  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<2x32x16xi32>, tensor<2x2x16xf32>, tensor<2x2x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 2 : i64, group_size = 128 : i64} -> tensor<1x32xf32>
+  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<2x32x1x16xi32>, tensor<2x2x1x16xf32>, tensor<2x2x1x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 2 : i64, group_size = 128 : i64} -> tensor<1x32xf32>
   return
 }
 
 // -----
 
-func.func @packed_dequant_matmul_1(%x: tensor<1x256xf32>, %w: tensor<2x32x16xi32>, %s: tensor<2x2x16xf32>, %z: tensor<2x2x16xf32>, %acc: tensor<1x32xf32>) {
+func.func @packed_dequant_matmul_1(%x: tensor<1x256xf32>, %w: tensor<2x32x1x16xi32>, %s: tensor<2x2x1x16xf32>, %z: tensor<2x2x1x16xf32>, %acc: tensor<1x32xf32>) {
   // expected-error @+1 {{group_size must be positive, got 0}}
-  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<2x32x16xi32>, tensor<2x2x16xf32>, tensor<2x2x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 4 : i64, group_size = 0 : i64} -> tensor<1x32xf32>
+  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<2x32x1x16xi32>, tensor<2x2x1x16xf32>, tensor<2x2x1x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 4 : i64, group_size = 0 : i64} -> tensor<1x32xf32>
   return
 }
 
 // -----
 
-func.func @packed_dequant_matmul_2(%x: tensor<1x256xf32>, %w: tensor<2x32x16xi32>, %s: tensor<2x2x16xf32>, %z: tensor<2x2x16xf32>, %acc: tensor<1x32xf32>) {
-  // expected-error @+1 {{rhs must be [N1, 64, 16] for K = 256 and 8-bit codes}}
-  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<2x32x16xi32>, tensor<2x2x16xf32>, tensor<2x2x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 8 : i64, group_size = 128 : i64} -> tensor<1x32xf32>
+func.func @packed_dequant_matmul_2(%x: tensor<1x256xf32>, %w: tensor<2x32x1x16xi32>, %s: tensor<2x2x1x16xf32>, %z: tensor<2x2x1x16xf32>, %acc: tensor<1x32xf32>) {
+  // expected-error @+1 {{rhs must be [N2, 64, T, 16] (T >= 1) for K = 256 and 8-bit codes}}
+  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<2x32x1x16xi32>, tensor<2x2x1x16xf32>, tensor<2x2x1x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 8 : i64, group_size = 128 : i64} -> tensor<1x32xf32>
   return
 }
 
 // -----
 
-func.func @packed_dequant_matmul_3(%x: tensor<1x256xf32>, %w: tensor<2x32x16xi32>, %s: tensor<2x2x16xf32>, %z: tensor<2x2x16xf32>, %acc: tensor<1x32xf32>) {
-  // expected-error @+1 {{scales and zero_points must be [2, 4, 16]}}
-  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<2x32x16xi32>, tensor<2x2x16xf32>, tensor<2x2x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 4 : i64, group_size = 64 : i64} -> tensor<1x32xf32>
+func.func @packed_dequant_matmul_3(%x: tensor<1x256xf32>, %w: tensor<2x32x1x16xi32>, %s: tensor<2x2x1x16xf32>, %z: tensor<2x2x1x16xf32>, %acc: tensor<1x32xf32>) {
+  // expected-error @+1 {{scales and zero_points must be [2, 4, 1, 16]}}
+  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<2x32x1x16xi32>, tensor<2x2x1x16xf32>, tensor<2x2x1x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 4 : i64, group_size = 64 : i64} -> tensor<1x32xf32>
   return
 }
 
 // -----
 
-func.func @packed_dequant_matmul_4(%x: tensor<1x256xf32>, %w: tensor<2x32x16xi32>, %s: tensor<2x2x16xf32>, %z: tensor<2x2x16xf32>, %acc: tensor<1x32xf32>, %acc2: tensor<1x16xf32>) {
-  // expected-error @+1 {{init must be [M, N1 * 16] = [1, 32]}}
-  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<2x32x16xi32>, tensor<2x2x16xf32>, tensor<2x2x16xf32>) outs(%acc2 : tensor<1x16xf32>) {bits = 4 : i64, group_size = 128 : i64} -> tensor<1x16xf32>
+func.func @packed_dequant_matmul_4(%x: tensor<1x256xf32>, %w: tensor<2x32x1x16xi32>, %s: tensor<2x2x1x16xf32>, %z: tensor<2x2x1x16xf32>, %acc: tensor<1x32xf32>, %acc2: tensor<1x16xf32>) {
+  // expected-error @+1 {{init must be [M, N2 * T * 16] = [1, 32]}}
+  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<2x32x1x16xi32>, tensor<2x2x1x16xf32>, tensor<2x2x1x16xf32>) outs(%acc2 : tensor<1x16xf32>) {bits = 4 : i64, group_size = 128 : i64} -> tensor<1x16xf32>
   return
 }
 
 // -----
 
-func.func @packed_dequant_matmul_5(%x: tensor<1x256xf32>, %w: tensor<2x32x16xi32>, %s: tensor<2x2x16xf32>, %z: tensor<2x2x16xf32>, %acc: tensor<1x32xf32>, %wi8: tensor<2x32x16xi8>) {
+func.func @packed_dequant_matmul_5(%x: tensor<1x256xf32>, %w: tensor<2x32x1x16xi32>, %s: tensor<2x2x1x16xf32>, %z: tensor<2x2x1x16xf32>, %acc: tensor<1x32xf32>, %wi8: tensor<2x32x1x16xi8>) {
   // expected-error @+1 {{expects f32 lhs, scales, zero_points and init and an i32 rhs}}
-  %0 = qc.packed_dequant_matmul ins(%x, %wi8, %s, %z : tensor<1x256xf32>, tensor<2x32x16xi8>, tensor<2x2x16xf32>, tensor<2x2x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 4 : i64, group_size = 128 : i64} -> tensor<1x32xf32>
+  %0 = qc.packed_dequant_matmul ins(%x, %wi8, %s, %z : tensor<1x256xf32>, tensor<2x32x1x16xi8>, tensor<2x2x1x16xf32>, tensor<2x2x1x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 4 : i64, group_size = 128 : i64} -> tensor<1x32xf32>
   return
 }
 
 // -----
 
-func.func @packed_dequant_matmul_6(%x: tensor<1x256xf32>, %w: tensor<2x32x16xi32>, %s: tensor<2x2x16xf32>, %z: tensor<2x2x16xf32>, %acc: tensor<1x32xf32>, %wm: memref<2x32x16xi32>) {
+func.func @packed_dequant_matmul_6(%x: tensor<1x256xf32>, %w: tensor<2x32x1x16xi32>, %s: tensor<2x2x1x16xf32>, %z: tensor<2x2x1x16xf32>, %acc: tensor<1x32xf32>, %wm: memref<2x32x1x16xi32>) {
   // expected-error @+1 {{operands must be all tensors or all memrefs}}
-  %0 = qc.packed_dequant_matmul ins(%x, %wm, %s, %z : tensor<1x256xf32>, memref<2x32x16xi32>, tensor<2x2x16xf32>, tensor<2x2x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 4 : i64, group_size = 128 : i64} -> tensor<1x32xf32>
+  %0 = qc.packed_dequant_matmul ins(%x, %wm, %s, %z : tensor<1x256xf32>, memref<2x32x1x16xi32>, tensor<2x2x1x16xf32>, tensor<2x2x1x16xf32>) outs(%acc : tensor<1x32xf32>) {bits = 4 : i64, group_size = 128 : i64} -> tensor<1x32xf32>
   return
 }

@@ -145,11 +145,11 @@ func.func @packed_matmul(%a: tensor<8x64xi8>, %w: tensor<2x16x16x4xi8>, %acc: te
 }
 
 // CHECK-LABEL: func.func @packed_dequant_matmul
-func.func @packed_dequant_matmul(%x: tensor<3x256xf32>, %w: tensor<2x32x16xi32>, %s: tensor<2x2x16xf32>, %z: tensor<2x2x16xf32>, %acc: tensor<3x32xf32>,
-                                 %xm: memref<1x100xf32>, %wm: memref<1x25x16xi32>, %sm: memref<1x1x16xf32>, %zm: memref<1x1x16xf32>, %accm: memref<1x16xf32>) -> tensor<3x32xf32> {
-  // CHECK: qc.packed_dequant_matmul ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<3x256xf32>, tensor<2x32x16xi32>, tensor<2x2x16xf32>, tensor<2x2x16xf32>) outs(%{{.*}} : tensor<3x32xf32>) {bits = 4 : i64, group_size = 128 : i64} -> tensor<3x32xf32>
-  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<3x256xf32>, tensor<2x32x16xi32>, tensor<2x2x16xf32>, tensor<2x2x16xf32>) outs(%acc : tensor<3x32xf32>) {bits = 4 : i64, group_size = 128 : i64} -> tensor<3x32xf32>
-  // CHECK: qc.packed_dequant_matmul ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : memref<1x100xf32>, memref<1x25x16xi32>, memref<1x1x16xf32>, memref<1x1x16xf32>) outs(%{{.*}} : memref<1x16xf32>) {bits = 8 : i64, group_size = 100 : i64}
-  qc.packed_dequant_matmul ins(%xm, %wm, %sm, %zm : memref<1x100xf32>, memref<1x25x16xi32>, memref<1x1x16xf32>, memref<1x1x16xf32>) outs(%accm : memref<1x16xf32>) {bits = 8 : i64, group_size = 100 : i64}
+func.func @packed_dequant_matmul(%x: tensor<3x256xf32>, %w: tensor<1x32x2x16xi32>, %s: tensor<1x2x2x16xf32>, %z: tensor<1x2x2x16xf32>, %acc: tensor<3x32xf32>,
+                                 %xm: memref<1x100xf32>, %wm: memref<1x25x1x16xi32>, %sm: memref<1x1x1x16xf32>, %zm: memref<1x1x1x16xf32>, %accm: memref<1x16xf32>) -> tensor<3x32xf32> {
+  // CHECK: qc.packed_dequant_matmul ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<3x256xf32>, tensor<1x32x2x16xi32>, tensor<1x2x2x16xf32>, tensor<1x2x2x16xf32>) outs(%{{.*}} : tensor<3x32xf32>) {bits = 4 : i64, group_size = 128 : i64} -> tensor<3x32xf32>
+  %0 = qc.packed_dequant_matmul ins(%x, %w, %s, %z : tensor<3x256xf32>, tensor<1x32x2x16xi32>, tensor<1x2x2x16xf32>, tensor<1x2x2x16xf32>) outs(%acc : tensor<3x32xf32>) {bits = 4 : i64, group_size = 128 : i64} -> tensor<3x32xf32>
+  // CHECK: qc.packed_dequant_matmul ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : memref<1x100xf32>, memref<1x25x1x16xi32>, memref<1x1x1x16xf32>, memref<1x1x1x16xf32>) outs(%{{.*}} : memref<1x16xf32>) {bits = 8 : i64, group_size = 100 : i64}
+  qc.packed_dequant_matmul ins(%xm, %wm, %sm, %zm : memref<1x100xf32>, memref<1x25x1x16xi32>, memref<1x1x1x16xf32>, memref<1x1x1x16xf32>) outs(%accm : memref<1x16xf32>) {bits = 8 : i64, group_size = 100 : i64}
   return %0 : tensor<3x32xf32>
 }

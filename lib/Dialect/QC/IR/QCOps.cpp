@@ -363,31 +363,33 @@ LogicalResult PackedDequantMatMulOp::verify() {
     return emitOpError() << "bits must be 4 or 8, got " << bits;
   if (groupSize < 1)
     return emitOpError() << "group_size must be positive, got " << groupSize;
-  if (lhs.getRank() != 2 || rhs.getRank() != 3 || scales.getRank() != 3 ||
-      zeroPoints.getRank() != 3 || init.getRank() != 2)
-    return emitOpError() << "expects lhs [M, K], rhs [N1, ceil(K / K0), 16], "
-                            "scales and zero_points [N1, G, 16] and init "
-                            "[M, N1 * 16]";
+  if (lhs.getRank() != 2 || rhs.getRank() != 4 || scales.getRank() != 4 ||
+      zeroPoints.getRank() != 4 || init.getRank() != 2)
+    return emitOpError() << "expects lhs [M, K], rhs [N2, ceil(K / K0), T, "
+                            "16], scales and zero_points [N2, G, T, 16] and "
+                            "init [M, N2 * T * 16]";
   if (!lhs.getElementType().isF32() || !rhs.getElementType().isInteger(32) ||
       !scales.getElementType().isF32() ||
       !zeroPoints.getElementType().isF32() || !init.getElementType().isF32())
     return emitOpError() << "expects f32 lhs, scales, zero_points and init "
                             "and an i32 rhs";
   int64_t k = lhs.getDimSize(1), k0 = getK0();
-  int64_t n1 = rhs.getDimSize(0), words = (k + k0 - 1) / k0;
-  if (rhs.getDimSize(1) != words || rhs.getDimSize(2) != 16)
-    return emitOpError() << "rhs must be [N1, " << words
-                         << ", 16] for K = " << k << " and " << bits
+  int64_t n2 = rhs.getDimSize(0), words = (k + k0 - 1) / k0;
+  int64_t tiles = rhs.getDimSize(2);
+  if (rhs.getDimSize(1) != words || tiles < 1 || rhs.getDimSize(3) != 16)
+    return emitOpError() << "rhs must be [N2, " << words
+                         << ", T, 16] (T >= 1) for K = " << k << " and " << bits
                          << "-bit codes";
   int64_t groups = (k + groupSize - 1) / groupSize;
-  SmallVector<int64_t> paramShape{n1, groups, 16};
+  SmallVector<int64_t> paramShape{n2, groups, tiles, 16};
   if (scales.getShape() != ArrayRef<int64_t>(paramShape) ||
       zeroPoints.getShape() != ArrayRef<int64_t>(paramShape))
-    return emitOpError() << "scales and zero_points must be [" << n1 << ", "
-                         << groups << ", 16]";
-  if (init.getDimSize(0) != lhs.getDimSize(0) || init.getDimSize(1) != n1 * 16)
-    return emitOpError() << "init must be [M, N1 * 16] = [" << lhs.getDimSize(0)
-                         << ", " << n1 * 16 << "]";
+    return emitOpError() << "scales and zero_points must be [" << n2 << ", "
+                         << groups << ", " << tiles << ", 16]";
+  if (init.getDimSize(0) != lhs.getDimSize(0) ||
+      init.getDimSize(1) != n2 * tiles * 16)
+    return emitOpError() << "init must be [M, N2 * T * 16] = ["
+                         << lhs.getDimSize(0) << ", " << n2 * tiles * 16 << "]";
   if (getInt8Compute()) {
     if (groups != 1 && groupSize % k0 != 0)
       return emitOpError() << "int8_compute needs group_size to be a multiple "

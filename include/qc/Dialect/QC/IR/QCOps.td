@@ -284,26 +284,28 @@ def QC_PackedDequantMatMulOp : QC_Op<"packed_dequant_matmul", [
     The CPU form of a weight-only (`w4a16` / `w8a16`) matmul whose weight
     is known at compile time: float activations times integer weight codes
     that the kernel dequantizes in registers. The codes of 16 consecutive
-    columns and `K0 = 32 / bits` consecutive reduction steps share one
-    64-byte row of `rhs`: with `bits` = 4 or 8, `rhs` is
-    `[N1, ceil(K / K0), 16] x i32`, and the code of input `k` and column
-    `n = 16 * n1 + n0` is the unsigned bit field
+    columns (a tile) and `K0 = 32 / bits` consecutive reduction steps share
+    one 64-byte row of `rhs`, and the rows of `T` neighbouring tiles are
+    interleaved (the tiles one kernel block reads together, so that it
+    reads one sequential stream): with `bits` = 4 or 8, `rhs` is
+    `[N2, ceil(K / K0), T, 16] x i32`, and the code of input `k` and column
+    `n = 16 * (T * n2 + t) + n0` is the unsigned bit field
 
     ```
-    code(k, n) = (rhs[n1, k / K0, n0] >> (bits * (k mod K0))) & (2^bits - 1)
+    code(k, n) = (rhs[n2, k / K0, t, n0] >> (bits * (k mod K0))) & (2^bits - 1)
     ```
 
     (int4: eight codes per 32-bit word, two per byte). The reduction
     dimension is split into groups of `group_size` inputs, group `g`
     covering `k` in `[g * group_size, min((g + 1) * group_size, K))`, with
     one scale and one zero point per (group, column), stored in the same
-    column tiles: `scales` and `zero_points` are `[N1, G, 16] x f32` with
-    `G = ceil(K / group_size)`. For `lhs` `[M, K]` and `init`
-    `[M, N1 * 16]`:
+    interleaved tiles: `scales` and `zero_points` are `[N2, G, T, 16] x f32`
+    with `G = ceil(K / group_size)`. For `lhs` `[M, K]` and `init`
+    `[M, N2 * T * 16]`:
 
     ```
-    result[m, n] = init[m, n] + sum_{g < G} scales[n1, g, n0] *
-        sum_{k in group g} lhs[m, k] * (code(k, n) - zero_points[n1, g, n0])
+    result[m, n] = init[m, n] + sum_{g < G} scales[n2, g, t, n0] *
+        sum_{k in group g} lhs[m, k] * (code(k, n) - zero_points[n2, g, t, n0])
     ```
 
     Everything is `f32`; the sums may be evaluated in any order (float
@@ -321,8 +323,8 @@ def QC_PackedDequantMatMulOp : QC_Op<"packed_dequant_matmul", [
     xq(m, k)  = clamp(roundeven(lhs[m, k] / xs(m, g)), -127, 127)
                 (0 for every k of the group when xs(m, g) = 0)
     d(m, g, n) = sum_{k in group g} xq(m, k) * code(k, n)
-                 - int(zero_points[n1, g, n0]) * sum_{k in group g} xq(m, k)
-    result[m, n] = init[m, n] + sum_{g < G} (scales[n1, g, n0] * xs(m, g))
+                 - int(zero_points[n2, g, t, n0]) * sum_{k in group g} xq(m, k)
+    result[m, n] = init[m, n] + sum_{g < G} (scales[n2, g, t, n0] * xs(m, g))
                                             * f32(d(m, g, n))
     ```
 
@@ -340,8 +342,8 @@ def QC_PackedDequantMatMulOp : QC_Op<"packed_dequant_matmul", [
 
     ```mlir
     %y = qc.packed_dequant_matmul
-           ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<4x32x16xi32>,
-               tensor<4x2x16xf32>, tensor<4x2x16xf32>)
+           ins(%x, %w, %s, %z : tensor<1x256xf32>, tensor<1x32x4x16xi32>,
+               tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>)
            outs(%acc : tensor<1x64xf32>) {bits = 4 : i64, group_size = 128 : i64}
            -> tensor<1x64xf32>
     ```
@@ -363,6 +365,19 @@ def QC_PackedDequantMatMulOp : QC_Op<"packed_dequant_matmul", [
     }
     /// Codes per 32-bit word of the packed rhs (reduction steps per row).
     int64_t getK0() { return 32 / getBits(); }
+    /// Tiles of 16 columns whose rows are interleaved in rhs (T).
+    int64_t getTilesPerGroup() {
+      return ::llvm::cast<::mlir::ShapedType>(getRhs().getType())
+          .getDimSize(2);
+    }
+    /// Tiles of 16 columns the CPU kernel keeps in registers for `m` rows:
+    /// 8 for one row, 4 for a few rows, 2 for long M. The weight-only
+    /// lowering interleaves rhs by this count (or the largest power of two
+    /// below it that divides the tile count), so a kernel block reads one
+    /// sequential stream.
+    static int64_t getKernelTiles(int64_t m) {
+      return m == 1 ? 8 : (m <= 8 ? 4 : 2);
+    }
   }];
 }
 
