@@ -9,13 +9,15 @@ activation-outlier channels (inject_outliers.py) as FP32, w8a16, fp8 (E4M3
 or E5M2 weights and activations), w4a16 (RTN, AWQ, GPTQ; groups of 128 and
 64 input channels) and w4a8 (int4 per-channel weights, u8 activations),
 evaluates each on the model's 256 held-out windows (those its train.py
-reports) and prints a
-markdown table: the perplexity, its change from FP32, the share of RTN's gap
-to FP32 that AWQ / GPTQ close (same group size), and the .so size relative
-to FP32.
+reports; --windows N spreads N windows over the held-out text instead, run
+in batches of 256) and prints a markdown table: the perplexity, its change
+from FP32, the share of RTN's gap to FP32 that AWQ / GPTQ close (same group
+size) with a 90 % paired bootstrap interval over the windows (2000
+resamples, seed 0: how much the share depends on which windows were
+drawn), and the .so size relative to FP32.
 
     lowbit_eval.py --bin BUILD/bin [--work DIR] [--model tiny_lm|small_lm]
-                   [--onnx MODEL.onnx] [--only NAME ...]
+                   [--onnx MODEL.onnx] [--only NAME ...] [--windows N]
 
 Calibration (GPTQ, AWQ, fp8, w4a8): 32 feeds of [8, context] tokens from
 the training files (seed 1), as evaluate.py --make-data writes them for
@@ -75,32 +77,57 @@ def load_train(path):
     return module
 
 
-def make_data(train, work):
-    """work/heldout.npz ([256, context] tokens) and work/calib.npz (32 feeds
-    of [8, context] training tokens, seed 1); returns the held-out windows
-    [256, context + 1]."""
+BATCH = 256
+
+
+def make_data(train, work, count):
+    """work/heldout-I.npz (batches of [256, context] tokens) and
+    work/calib.npz (32 feeds of [8, context] training tokens, seed 1);
+    returns the held-out windows [count, context + 1]."""
     data, held = train.load_corpus()
-    windows = train.eval_windows(held)
+    windows = train.eval_windows(held, count)
     rng = np.random.default_rng(1)
     idx = rng.integers(0, len(data) - train.CONTEXT, 32 * 8)
     calib = np.stack([data[i:i + train.CONTEXT] for i in idx]).astype(np.int64)
-    np.savez(os.path.join(work, "heldout.npz"), tokens=windows[:, :-1])
+    for i in range(0, count, BATCH):
+        np.savez(os.path.join(work, f"heldout-{i // BATCH}.npz"),
+                 tokens=windows[i:i + BATCH, :-1])
     np.savez(os.path.join(work, "calib.npz"),
              tokens=calib.reshape(32, 8, train.CONTEXT))
     return windows
 
 
-def perplexity(logits, targets):
+def window_nll(logits, targets):
+    """Mean negative log-likelihood of each window [B]."""
     logits = logits.astype(np.float64)
     logits -= logits.max(-1, keepdims=True)
     logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
-    nll = -np.take_along_axis(logp, targets[..., None], -1).mean()
-    return float(np.exp(nll))
+    return -np.take_along_axis(logp, targets[..., None], -1)[..., 0].mean(-1)
+
+
+def gap_closed(nll, fp, rtn):
+    """Share of RTN's perplexity gap to FP32 that `nll` closes (all three
+    per-window NLL arrays of one evaluation)."""
+    p, f, r = (np.exp(v.mean()) for v in (nll, fp, rtn))
+    return 1 - (p - f) / (r - f)
+
+
+def bootstrap_interval(nll, fp, rtn, resamples=2000):
+    """90 % paired bootstrap interval of gap_closed over the windows."""
+    rng = np.random.default_rng(0)
+    n = len(nll)
+    stats = []
+    for _ in range(resamples):
+        i = rng.integers(0, n, n)
+        if np.exp(rtn[i].mean()) > np.exp(fp[i].mean()):
+            stats.append(gap_closed(nll[i], fp[i], rtn[i]))
+    return np.percentile(stats, [5, 95])
 
 
 def run_model(args, work, onnx_path, tag, heldout):
     rows = []
     context = heldout.shape[1] - 1
+    batch = min(BATCH, heldout.shape[0])
     for name, flags in CONFIGS:
         if args.only and name != "fp32" and name not in args.only:
             continue
@@ -108,15 +135,20 @@ def run_model(args, work, onnx_path, tag, heldout):
         flags = [f"--calib={os.path.join(work, 'calib.npz')}"
                  if f == "CALIB" else f for f in flags]
         subprocess.run([os.path.join(args.bin, "qc-compile"), onnx_path,
-                        f"--input-shape=tokens={heldout.shape[0]},{context}",
+                        f"--input-shape=tokens={batch},{context}",
                         "-q", *flags, "-o", so], check=True)
         out = os.path.join(work, "out.npz")
-        subprocess.run([os.path.join(args.bin, "qc-run"), so, "--inputs",
-                        os.path.join(work, "heldout.npz"), "--outputs", out],
-                       check=True, stdout=subprocess.DEVNULL)
-        logits = np.load(out)["logits"]
-        ppl = perplexity(logits, heldout[:, 1:])
-        rows.append((name, ppl, os.path.getsize(so)))
+        nll = []
+        for i in range(0, heldout.shape[0], batch):
+            subprocess.run([os.path.join(args.bin, "qc-run"), so, "--inputs",
+                            os.path.join(work, f"heldout-{i // batch}.npz"),
+                            "--outputs", out],
+                           check=True, stdout=subprocess.DEVNULL)
+            nll.append(window_nll(np.load(out)["logits"],
+                                  heldout[i:i + batch, 1:]))
+        nll = np.concatenate(nll)
+        ppl = float(np.exp(nll.mean()))
+        rows.append((name, ppl, os.path.getsize(so), nll))
         print(f"{tag} {name}: perplexity {ppl:.4f}", file=sys.stderr,
               flush=True)
     return rows
@@ -125,20 +157,23 @@ def run_model(args, work, onnx_path, tag, heldout):
 def table(tag, rows):
     fp = rows[0][1]
     size = rows[0][2]
-    rtn = {name.split()[-1]: ppl for name, ppl, _ in rows
-           if name.startswith("w4a16 rtn")}
+    fp_nll = rows[0][3]
+    rtn = {name.split()[-1]: (ppl, nll) for name, ppl, _, nll in rows
+           if name.startswith("w4a16 rtn") and "int8" not in name}
     lines = [f"**{tag}**", "",
              "| configuration | perplexity | vs FP32 | RTN gap closed | "
-             ".so size vs FP32 |",
-             "|---|---|---|---|---|"]
-    for name, ppl, bytes_ in rows:
-        closed = ""
+             "90 % interval | .so size vs FP32 |",
+             "|---|---|---|---|---|---|"]
+    for name, ppl, bytes_, nll in rows:
+        closed = interval = ""
         if name.startswith("w4a16") and "rtn" not in name:
-            ref = rtn.get(name.split()[2], fp)
-            if ref > fp:
-                closed = f"{100 * (1 - (ppl - fp) / (ref - fp)):.0f} %"
+            ref = rtn.get(name.split()[2])
+            if ref and ref[0] > fp:
+                closed = f"{100 * gap_closed(nll, fp_nll, ref[1]):.0f} %"
+                lo, hi = bootstrap_interval(nll, fp_nll, ref[1])
+                interval = f"{100 * lo:.0f} to {100 * hi:.0f} %"
         lines.append(f"| {name} | {ppl:.4f} | {100 * (ppl / fp - 1):+.2f} % | "
-                     f"{closed} | {bytes_ / size:.3f} |")
+                     f"{closed} | {interval} | {bytes_ / size:.3f} |")
     return "\n".join(lines)
 
 
@@ -155,6 +190,9 @@ def main():
                     "configurations (names as in the table) besides fp32")
     ap.add_argument("--no-outliers", action="store_true",
                     help="skip the copy with planted outlier channels")
+    ap.add_argument("--windows", type=int, default=256,
+                    help="held-out windows to evaluate (default 256, the "
+                    "ones train.py reports)")
     args = ap.parse_args()
     train_py, default_onnx = MODELS[args.model]
     onnx_path = args.onnx or default_onnx
@@ -163,7 +201,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or tmp
         os.makedirs(work, exist_ok=True)
-        heldout = make_data(load_train(train_py), work)
+        if args.windows < 1:
+            ap.error("--windows must be positive")
+        heldout = make_data(load_train(train_py), work, args.windows)
         outliers = os.path.join(work, f"{args.model}_outliers.onnx")
         subprocess.run([sys.executable,
                         os.path.join(HERE, "inject_outliers.py"),
