@@ -442,6 +442,44 @@ private:
                 index(fullGroups * wordsPerGroup), rest);
   }
 
+  /// The loop over packed rows [begin, begin + count) of the current
+  /// block, carrying `numAccs` accumulators that start at `zero`: loads the
+  /// row's code word of each tile (one sequential stream when the block is
+  /// a group of T interleaved tiles), prefetches kPrefetchRows ahead, and
+  /// lets `body` update the accumulators from the codes.
+  scf::ForOp emitPackedRowLoop(
+      Value begin, int64_t count, int64_t numAccs, Value zero,
+      llvm::function_ref<void(Value, SmallVector<Value>, SmallVector<Value> &)>
+          body) {
+    auto wordType = VectorType::get({kN0}, b.getI32Type());
+    SmallVector<Value> accs(numAccs, zero);
+    Value end = arith::AddIOp::create(b, loc, begin, index(count));
+    auto loop = scf::ForOp::create(b, loc, begin, end, index(1), accs);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value w = loop.getInductionVar();
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    SmallVector<Value> codes;
+    for (auto [outer, inner] : llvm::zip(blockOuter, blockInner))
+      codes.push_back(vector::LoadOp::create(
+          b, loc, wordType, rhs, ValueRange{outer, w, inner, index(0)}));
+    // With separate tile streams (T smaller than the block) the hardware
+    // prefetchers fall behind once the weights come from DRAM (measured
+    // before the interleaved layout: 1.5x faster for 11008 x 4096 w8a16,
+    // 3% slower when they fit in L3).
+    Value ahead = arith::MinSIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, w, index(kPrefetchRows)),
+        index(words - 1));
+    for (auto [outer, inner] : llvm::zip(blockOuter, blockInner))
+      memref::PrefetchOp::create(b, loc, rhs,
+                                 ValueRange{outer, ahead, inner, index(0)},
+                                 /*isWrite=*/false, /*localityHint=*/3,
+                                 /*isDataCache=*/true);
+    body(w, codes, acc);
+    scf::YieldOp::create(b, loc, acc);
+    return loop;
+  }
+
   /// One group: accumulate sum_k xs[k] * field(k) over `count` packed rows
   /// from `begin` in registers, then
   /// out += scale * (acc * 2^-80 or 2^69 - zp * xsum).
@@ -465,60 +503,39 @@ private:
     }
     Value zero = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(0)));
-    SmallVector<Value> accs(rows * tiles, zero);
-    Value end = arith::AddIOp::create(b, loc, begin, index(count));
-    auto loop = scf::ForOp::create(b, loc, begin, end, index(1), accs);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value w = loop.getInductionVar();
-      SmallVector<Value> acc(loop.getRegionIterArgs());
-      SmallVector<Value> codes;
-      for (int64_t j = 0; j < tiles; ++j)
-        codes.push_back(vector::LoadOp::create(
-            b, loc, wordType, rhs,
-            ValueRange{outer[j], w, inner[j], index(0)}));
-      // With separate tile streams (T smaller than the block) the hardware
-      // prefetchers fall behind once the weights come from DRAM (measured
-      // before the interleaved layout: 1.5x faster for 11008 x 4096
-      // w8a16, 3% slower when they fit in L3).
-      Value ahead = arith::MinSIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, w, index(kPrefetchRows)),
-          index(words - 1));
-      for (int64_t j = 0; j < tiles; ++j)
-        memref::PrefetchOp::create(
-            b, loc, rhs, ValueRange{outer[j], ahead, inner[j], index(0)},
-            /*isWrite=*/false, /*localityHint=*/3,
-            /*isDataCache=*/true);
-      Value kBase = arith::MulIOp::create(b, loc, w, index(k0));
-      for (int64_t t = 0; t < k0; ++t) {
-        Value kk = arith::AddIOp::create(b, loc, kBase, index(t));
-        SmallVector<Value> xsB;
-        for (int64_t r = 0; r < rows; ++r)
-          xsB.push_back(vector::BroadcastOp::create(
-              b, loc, vecType,
-              memref::LoadOp::create(b, loc, xs, ValueRange{rowIdx[r], kk})));
-        if (t == split()) {
-          Value amount = arith::ConstantOp::create(
-              b, loc,
-              DenseElementsAttr::get(wordType,
-                                     b.getI32IntegerAttr(int32_t(shift()))));
-          for (Value &c : codes)
-            c = arith::ShRUIOp::create(b, loc, c, amount);
-        }
-        for (int64_t j = 0; j < tiles; ++j) {
-          Value field = arith::AndIOp::create(b, loc, codes[j], masks[t]);
-          Value wf =
-              denormal
-                  ? arith::BitcastOp::create(b, loc, vecType, field).getResult()
-                  : arith::SIToFPOp::create(b, loc, vecType, field).getResult();
-          for (int64_t r = 0; r < rows; ++r)
-            acc[r * tiles + j] =
-                vector::FMAOp::create(b, loc, xsB[r], wf, acc[r * tiles + j]);
-        }
-      }
-      scf::YieldOp::create(b, loc, acc);
-    }
+    scf::ForOp loop = emitPackedRowLoop(
+        begin, count, rows * tiles, zero,
+        [&](Value w, SmallVector<Value> codes, SmallVector<Value> &acc) {
+          Value kBase = arith::MulIOp::create(b, loc, w, index(k0));
+          for (int64_t t = 0; t < k0; ++t) {
+            Value kk = arith::AddIOp::create(b, loc, kBase, index(t));
+            SmallVector<Value> xsB;
+            for (int64_t r = 0; r < rows; ++r)
+              xsB.push_back(vector::BroadcastOp::create(
+                  b, loc, vecType,
+                  memref::LoadOp::create(b, loc, xs,
+                                         ValueRange{rowIdx[r], kk})));
+            if (t == split()) {
+              Value amount = arith::ConstantOp::create(
+                  b, loc,
+                  DenseElementsAttr::get(
+                      wordType, b.getI32IntegerAttr(int32_t(shift()))));
+              for (Value &c : codes)
+                c = arith::ShRUIOp::create(b, loc, c, amount);
+            }
+            for (int64_t j = 0; j < tiles; ++j) {
+              Value field = arith::AndIOp::create(b, loc, codes[j], masks[t]);
+              Value wf = denormal
+                             ? arith::BitcastOp::create(b, loc, vecType, field)
+                                   .getResult()
+                             : arith::SIToFPOp::create(b, loc, vecType, field)
+                                   .getResult();
+              for (int64_t r = 0; r < rows; ++r)
+                acc[r * tiles + j] = vector::FMAOp::create(b, loc, xsB[r], wf,
+                                                           acc[r * tiles + j]);
+            }
+          }
+        });
     for (int64_t j = 0; j < tiles; ++j) {
       Value scale = vector::LoadOp::create(
           b, loc, vecType, scales, ValueRange{outer[j], g, inner[j], index(0)});
@@ -697,61 +714,47 @@ private:
         b, loc, DenseElementsAttr::get(wordType, b.getI32IntegerAttr(4)));
     Value zero = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(wordType, b.getI32IntegerAttr(0)));
-    SmallVector<Value> accs(rows * tiles, zero);
-    Value end = arith::AddIOp::create(b, loc, begin, index(count));
-    auto loop = scf::ForOp::create(b, loc, begin, end, index(1), accs);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value w = loop.getInductionVar();
-      SmallVector<Value> acc(loop.getRegionIterArgs());
-      // operands[j][h]: the u8 codes of tile j that multiply activation
-      // word h of the packed row.
-      SmallVector<SmallVector<Value, 2>> operands;
-      for (int64_t j = 0; j < tiles; ++j) {
-        Value codes = vector::LoadOp::create(
-            b, loc, wordType, rhs, ValueRange{outer[j], w, inner[j], index(0)});
-        SmallVector<Value, 2> ops;
-        if (bits == 8) {
-          ops.push_back(codes);
-        } else {
-          ops.push_back(arith::AndIOp::create(b, loc, codes, nibbles));
-          ops.push_back(arith::AndIOp::create(
-              b, loc, arith::ShRUIOp::create(b, loc, codes, four), nibbles));
-        }
-        for (Value &v : ops)
-          v = vector::BitCastOp::create(b, loc, byteType, v);
-        operands.push_back(ops);
-      }
-      Value ahead = arith::MinSIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, w, index(kPrefetchRows)),
-          index(words - 1));
-      for (int64_t j = 0; j < tiles; ++j)
-        memref::PrefetchOp::create(
-            b, loc, rhs, ValueRange{outer[j], ahead, inner[j], index(0)},
-            /*isWrite=*/false, /*localityHint=*/3,
-            /*isDataCache=*/true);
-      Value xBase = arith::MulIOp::create(b, loc, w, index(xWords));
-      for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t h = 0; h < xWords; ++h) {
-          Value word = memref::LoadOp::create(
-              b, loc, xq,
-              ValueRange{rowIdx[r],
-                         arith::AddIOp::create(b, loc, xBase, index(h))});
-          Value xb = vector::BitCastOp::create(
-              b, loc, byteType,
-              vector::BroadcastOp::create(b, loc, wordType, word));
-          for (int64_t j = 0; j < tiles; ++j)
-            acc[r * tiles + j] =
-                LLVM::CallIntrinsicOp::create(
-                    b, loc, wordType,
-                    b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-                    ValueRange{acc[r * tiles + j], operands[j][h], xb})
-                    .getResult(0);
-        }
-      }
-      scf::YieldOp::create(b, loc, acc);
-    }
+    scf::ForOp loop = emitPackedRowLoop(
+        begin, count, rows * tiles, zero,
+        [&](Value w, SmallVector<Value> tileCodes, SmallVector<Value> &acc) {
+          // operands[j][h]: the u8 codes of tile j that multiply activation
+          // word h of the packed row.
+          SmallVector<SmallVector<Value, 2>> operands;
+          for (int64_t j = 0; j < tiles; ++j) {
+            Value codes = tileCodes[j];
+            SmallVector<Value, 2> ops;
+            if (bits == 8) {
+              ops.push_back(codes);
+            } else {
+              ops.push_back(arith::AndIOp::create(b, loc, codes, nibbles));
+              ops.push_back(arith::AndIOp::create(
+                  b, loc, arith::ShRUIOp::create(b, loc, codes, four),
+                  nibbles));
+            }
+            for (Value &v : ops)
+              v = vector::BitCastOp::create(b, loc, byteType, v);
+            operands.push_back(ops);
+          }
+          Value xBase = arith::MulIOp::create(b, loc, w, index(xWords));
+          for (int64_t r = 0; r < rows; ++r) {
+            for (int64_t h = 0; h < xWords; ++h) {
+              Value word = memref::LoadOp::create(
+                  b, loc, xq,
+                  ValueRange{rowIdx[r],
+                             arith::AddIOp::create(b, loc, xBase, index(h))});
+              Value xb = vector::BitCastOp::create(
+                  b, loc, byteType,
+                  vector::BroadcastOp::create(b, loc, wordType, word));
+              for (int64_t j = 0; j < tiles; ++j)
+                acc[r * tiles + j] =
+                    LLVM::CallIntrinsicOp::create(
+                        b, loc, wordType,
+                        b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                        ValueRange{acc[r * tiles + j], operands[j][h], xb})
+                        .getResult(0);
+            }
+          }
+        });
     for (int64_t j = 0; j < tiles; ++j) {
       Value scale = vector::LoadOp::create(
           b, loc, vecType, scales, ValueRange{outer[j], g, inner[j], index(0)});

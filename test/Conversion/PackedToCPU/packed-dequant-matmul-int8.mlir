@@ -44,13 +44,13 @@
 // CHECK: memref.store %{{.*}}, %[[XSUM]]
 // CHECK: memref.dealloc %[[PAD]]
 // CHECK: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
-// CHECK: %[[W:.*]] = vector.load %arg1[%c0, %{{.*}}, %c0] : memref<3x3x1x16xi32>, vector<16xi32>
+// CHECK: %[[W:.*]] = vector.load %arg1[%c0, %{{.*}}, %c0, %c0] : memref<3x3x1x16xi32>, vector<16xi32>
+// CHECK: memref.prefetch %arg1
 // CHECK: %[[WLO:.*]] = arith.andi %[[W]], %[[NIB]] : vector<16xi32>
 // CHECK: %[[WSH:.*]] = arith.shrui %[[W]], %[[FOUR]] : vector<16xi32>
 // CHECK: %[[WHI:.*]] = arith.andi %[[WSH]], %[[NIB]] : vector<16xi32>
 // CHECK: %[[BLO:.*]] = vector.bitcast %[[WLO]] : vector<16xi32> to vector<64xi8>
 // CHECK: %[[BHI:.*]] = vector.bitcast %[[WHI]] : vector<16xi32> to vector<64xi8>
-// CHECK: memref.prefetch %arg1
 // CHECK: %[[X0:.*]] = memref.load %[[XQ]]
 // CHECK: %[[X0B:.*]] = vector.broadcast %[[X0]] : i32 to vector<16xi32>
 // CHECK: %[[X0V:.*]] = vector.bitcast %[[X0B]] : vector<16xi32> to vector<64xi8>
