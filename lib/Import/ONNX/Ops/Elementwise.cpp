@@ -615,12 +615,17 @@ void mlir::qc::onnx_import::registerElementwiseOps(OpRegistry &r) {
   addUnary(r, "ThresholdedRelu",
            [](Arith &a, Value x, NodeContext &ctx) -> Value {
              Value alpha = a.cst(x.getType(), attr(ctx, "alpha", 1.0));
-             return a.select(a.cmp("gt", x, alpha), x, a.cst(x.getType(), 0));
+             Value above = a.cmp("gt", x, alpha);
+             return a.select(above, x, a.cst(x.getType(), 0));
            });
   auto hardSigmoid = [](Arith &a, Value x, double alpha, double beta) {
     Type t = x.getType();
-    Value y = a.add(a.mul(a.cst(t, alpha), x), a.cst(t, beta));
-    return a.max(a.cst(t, 0), a.min(a.cst(t, 1), y));
+    // One op per statement: a fixed creation order whatever the compiler.
+    Value scaled = a.mul(a.cst(t, alpha), x);
+    Value y = a.add(scaled, a.cst(t, beta));
+    Value zero = a.cst(t, 0);
+    Value upper = a.min(a.cst(t, 1), y);
+    return a.max(zero, upper);
   };
   addUnary(r, "HardSigmoid",
            [hardSigmoid](Arith &a, Value x, NodeContext &ctx) {
@@ -636,7 +641,8 @@ void mlir::qc::onnx_import::registerElementwiseOps(OpRegistry &r) {
   addUnary(r, "Elu", [expm1](Arith &a, Value x, NodeContext &ctx) {
     Type t = x.getType();
     Value alpha = a.cst(t, attr(ctx, "alpha", 1.0));
-    return a.select(a.cmp("lt", x, a.cst(t, 0)), a.mul(alpha, expm1(a, x)), x);
+    Value negative = a.cmp("lt", x, a.cst(t, 0));
+    return a.select(negative, a.mul(alpha, expm1(a, x)), x);
   });
   addUnary(r, "Selu", [expm1](Arith &a, Value x, NodeContext &ctx) {
     Type t = x.getType();

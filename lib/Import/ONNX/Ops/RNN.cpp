@@ -163,65 +163,83 @@ parseActivations(NodeContext &ctx, ArrayRef<StringRef> defaults,
   return result;
 }
 
-/// The scalar code of an activation function.
+/// The scalar code of an activation function. Every op is created in its
+/// own statement: operands built inside one call's argument list would be
+/// created in an order that differs between compilers.
 static Value applyActivation(OpBuilder &b, Location loc, const Activation &a,
                              Value x) {
   Type t = x.getType();
-  auto cst = [&](double v) { return createScalarConstant(b, loc, t, v); };
-  auto lessThan = [&](Value l, Value r) {
+  auto cst = [&](double v) -> Value {
+    return createScalarConstant(b, loc, t, v);
+  };
+  auto lessThan = [&](Value l, Value r) -> Value {
     return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, l, r);
   };
+  auto mul = [&](Value l, Value r) -> Value {
+    return arith::MulFOp::create(b, loc, l, r);
+  };
+  auto add = [&](Value l, Value r) -> Value {
+    return arith::AddFOp::create(b, loc, l, r);
+  };
   switch (a.kind) {
-  case Activation::Relu:
-    return arith::MaximumFOp::create(b, loc, x, cst(0.0));
+  case Activation::Relu: {
+    Value zero = cst(0.0);
+    return arith::MaximumFOp::create(b, loc, x, zero);
+  }
   case Activation::Tanh:
     return math::TanhOp::create(b, loc, x);
   case Activation::Sigmoid: {
-    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-    return arith::DivFOp::create(b, loc, cst(1.0),
-                                 arith::AddFOp::create(b, loc, cst(1.0), e));
+    Value neg = arith::NegFOp::create(b, loc, x);
+    Value e = math::ExpOp::create(b, loc, neg);
+    Value one = cst(1.0);
+    Value denominator = add(cst(1.0), e);
+    return arith::DivFOp::create(b, loc, one, denominator);
   }
-  case Activation::Affine:
-    return arith::AddFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, cst(a.alpha), x), cst(a.beta));
-  case Activation::LeakyRelu:
-    return arith::SelectOp::create(
-        b, loc, lessThan(x, cst(0.0)),
-        arith::MulFOp::create(b, loc, cst(a.alpha), x), x);
-  case Activation::ThresholdedRelu:
-    return arith::SelectOp::create(b, loc, lessThan(cst(a.alpha), x), x,
-                                   cst(0.0));
-  case Activation::ScaledTanh:
-    return arith::MulFOp::create(
-        b, loc, cst(a.alpha),
-        math::TanhOp::create(b, loc,
-                             arith::MulFOp::create(b, loc, cst(a.beta), x)));
+  case Activation::Affine: {
+    Value scaled = mul(cst(a.alpha), x);
+    return add(scaled, cst(a.beta));
+  }
+  case Activation::LeakyRelu: {
+    Value negative = lessThan(x, cst(0.0));
+    Value scaled = mul(cst(a.alpha), x);
+    return arith::SelectOp::create(b, loc, negative, scaled, x);
+  }
+  case Activation::ThresholdedRelu: {
+    Value above = lessThan(cst(a.alpha), x);
+    Value zero = cst(0.0);
+    return arith::SelectOp::create(b, loc, above, x, zero);
+  }
+  case Activation::ScaledTanh: {
+    Value alpha = cst(a.alpha);
+    Value inner = mul(cst(a.beta), x);
+    return mul(alpha, math::TanhOp::create(b, loc, inner));
+  }
   case Activation::HardSigmoid: {
-    Value y = arith::AddFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, cst(a.alpha), x), cst(a.beta));
+    Value scaled = mul(cst(a.alpha), x);
+    Value y = add(scaled, cst(a.beta));
     y = arith::MinimumFOp::create(b, loc, y, cst(1.0));
     return arith::MaximumFOp::create(b, loc, y, cst(0.0));
   }
   case Activation::Elu: {
-    Value em1 =
-        arith::SubFOp::create(b, loc, math::ExpOp::create(b, loc, x), cst(1.0));
-    return arith::SelectOp::create(
-        b, loc, lessThan(x, cst(0.0)),
-        arith::MulFOp::create(b, loc, cst(a.alpha), em1), x);
+    Value e = math::ExpOp::create(b, loc, x);
+    Value em1 = arith::SubFOp::create(b, loc, e, cst(1.0));
+    Value negative = lessThan(x, cst(0.0));
+    Value scaled = mul(cst(a.alpha), em1);
+    return arith::SelectOp::create(b, loc, negative, scaled, x);
   }
-  case Activation::Softsign:
-    return arith::DivFOp::create(
-        b, loc, x,
-        arith::AddFOp::create(b, loc, cst(1.0),
-                              math::AbsFOp::create(b, loc, x)));
+  case Activation::Softsign: {
+    Value one = cst(1.0);
+    Value denominator = add(one, math::AbsFOp::create(b, loc, x));
+    return arith::DivFOp::create(b, loc, x, denominator);
+  }
   case Activation::Softplus: {
     // log(1 + e^x) = max(x, 0) + log1p(e^-|x|), which does not overflow.
     Value negAbs =
         arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x));
     Value tail =
         math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, negAbs));
-    return arith::AddFOp::create(
-        b, loc, arith::MaximumFOp::create(b, loc, x, cst(0.0)), tail);
+    Value positive = arith::MaximumFOp::create(b, loc, x, cst(0.0));
+    return add(positive, tail);
   }
   }
   return x;
