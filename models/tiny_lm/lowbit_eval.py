@@ -19,9 +19,9 @@ drawn), and the .so size relative to FP32.
     lowbit_eval.py --bin BUILD/bin [--work DIR] [--model tiny_lm|small_lm]
                    [--onnx MODEL.onnx] [--only NAME ...] [--windows N]
 
-Calibration (GPTQ, AWQ, fp8, w4a8): 32 feeds of [8, context] tokens from
-the training files (seed 1), as evaluate.py --make-data writes them for
-tiny_lm. Takes a few minutes for tiny_lm, about half an hour for small_lm
+Calibration (GPTQ, AWQ, fp8, w4a8): 32 feeds (--calib-feeds N for another
+count) of [8, context] tokens from the training files (seed 1), as
+evaluate.py --make-data writes them for tiny_lm. Takes a few minutes for tiny_lm, about half an hour for small_lm
 on two cores. Not part of `make check` (`make lm-eval` runs it on small_lm);
 test/Integration/LowBit has the smoke test. The numbers are quoted in
 docs/accuracy.md.
@@ -80,20 +80,25 @@ def load_train(path):
 BATCH = 256
 
 
-def make_data(train, work, count):
+def make_data(train, work, count, feeds=32):
     """work/heldout-I.npz (batches of [256, context] tokens) and
-    work/calib.npz (32 feeds of [8, context] training tokens, seed 1);
-    returns the held-out windows [count, context + 1]."""
+    work/calib.npz (`feeds` feeds of [8, context] training tokens, seed 1;
+    the first 32 are the same for any count); returns the held-out windows
+    [count, context + 1]."""
     data, held = train.load_corpus()
     windows = train.eval_windows(held, count)
     rng = np.random.default_rng(1)
     idx = rng.integers(0, len(data) - train.CONTEXT, 32 * 8)
+    if feeds > 32:
+        idx = np.concatenate([idx, rng.integers(0, len(data) - train.CONTEXT,
+                                                (feeds - 32) * 8)])
+    idx = idx[:feeds * 8]
     calib = np.stack([data[i:i + train.CONTEXT] for i in idx]).astype(np.int64)
     for i in range(0, count, BATCH):
         np.savez(os.path.join(work, f"heldout-{i // BATCH}.npz"),
                  tokens=windows[i:i + BATCH, :-1])
     np.savez(os.path.join(work, "calib.npz"),
-             tokens=calib.reshape(32, 8, train.CONTEXT))
+             tokens=calib.reshape(feeds, 8, train.CONTEXT))
     return windows
 
 
@@ -190,6 +195,9 @@ def main():
                     "configurations (names as in the table) besides fp32")
     ap.add_argument("--no-outliers", action="store_true",
                     help="skip the copy with planted outlier channels")
+    ap.add_argument("--calib-feeds", type=int, default=32,
+                    help="calibration feeds of [8, context] training tokens "
+                    "(default 32)")
     ap.add_argument("--windows", type=int, default=256,
                     help="held-out windows to evaluate (default 256, the "
                     "ones train.py reports)")
@@ -203,7 +211,10 @@ def main():
         os.makedirs(work, exist_ok=True)
         if args.windows < 1:
             ap.error("--windows must be positive")
-        heldout = make_data(load_train(train_py), work, args.windows)
+        if args.calib_feeds < 1:
+            ap.error("--calib-feeds must be positive")
+        heldout = make_data(load_train(train_py), work, args.windows,
+                            args.calib_feeds)
         outliers = os.path.join(work, f"{args.model}_outliers.onnx")
         subprocess.run([sys.executable,
                         os.path.join(HERE, "inject_outliers.py"),
