@@ -4,7 +4,8 @@
 or this file on its own).
 
   bench/gemv_bench.py --bin build/bin [--rounds 5] [--quick] [--cold]
-                      [--shapes KxN ...] [--no-int8] [--markdown FILE]
+                      [--shapes KxN ...] [--no-int8] [--threads N]
+                      [--markdown FILE]
 
 For M = 1 and 4 on (K, N) = (4096, 4096), (11008, 4096) and (4096, 11008):
 a one-MatMul ONNX model compiled by qc with --quantize=w4a16 / w8a16
@@ -42,7 +43,9 @@ float64), qc int8 against a numpy evaluation of its rule
 (qc.packed_dequant_matmul's int8_compute, QCOps.td). Rounds interleave
 qc, ORT and the bandwidth probe; each figure is the median over rounds of
 in-process medians; ratios are per round (min / median / max). One thread
-everywhere (--threads 1, intraOpNumThreads 1).
+everywhere by default (qc --threads 1, intraOpNumThreads 1, a one-thread
+read loop); --threads N gives all three N threads (the read loop splits
+its buffer into N contiguous shares).
 """
 
 import argparse
@@ -65,6 +68,7 @@ COLD_BYTES = 64 << 20
 
 BANDWIDTH_C = r"""
 #include <immintrin.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,9 +95,14 @@ int main(int argc, char **argv) {
   for (int r = -3 * copies; r < reps; ++r) {
     __m512i *buf = bufs[(r + 3 * copies) % copies];
     double t0 = now();
+    /* OMP_NUM_THREADS threads, each summing its contiguous share. */
+#pragma omp parallel reduction(+ : total)
+    {
+    size_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    size_t lo = n * t / nt, hi = n * (t + 1) / nt;
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0,
             a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = lo; i < hi; ++i) {
       const __m512i *p = buf + 8 * i;
       a0 = _mm512_add_epi32(a0, _mm512_load_si512(p + 0));
       a1 = _mm512_add_epi32(a1, _mm512_load_si512(p + 1));
@@ -108,6 +117,7 @@ int main(int argc, char **argv) {
         _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3)),
         _mm512_add_epi32(_mm512_add_epi32(a4, a5), _mm512_add_epi32(a6, a7)));
     total += _mm512_reduce_add_epi32(s);
+    }
     if (r >= 0) ms[r] = now() - t0;
   }
   qsort(ms, reps, sizeof(double), cmp);
@@ -123,11 +133,12 @@ class Bandwidth:
         with open(src, "w") as f:
             f.write(BANDWIDTH_C)
         self.exe = os.path.join(work, "bandwidth")
-        rb.sh(["cc", "-O3", "-march=native", src, "-o", self.exe])
+        rb.sh(["cc", "-O3", "-march=native", "-fopenmp", src, "-o",
+               self.exe])
 
-    def ms(self, nbytes, reps, copies=1):
+    def ms(self, nbytes, reps, copies=1, threads=1):
         return rb.median_ms(rb.sh([self.exe, str(nbytes), str(reps),
-                                   str(copies)]))
+                                   str(copies)], env=rb.thread_env(threads)))
 
 
 def make_weights(rng, k, n, bits):
@@ -251,6 +262,8 @@ def gemv_suite(args, work, clock, out):
     bw = Bandwidth(work)
     cold = getattr(args, "cold", False)
     int8 = not getattr(args, "no_int8", False)
+    # run_bench.py's --threads (a list) is for its other suites.
+    threads = getattr(args, "gemv_threads", 1)
     shapes = QUICK_SHAPES if args.quick else GEMV_SHAPES
     only = getattr(args, "shapes", None)
     if only:
@@ -276,7 +289,7 @@ def gemv_suite(args, work, clock, out):
                 matmul_model(model, m, k, n, w, copies)
                 inputs_npz = os.path.join(work, tag + "_in.npz")
                 rb.save_npz(inputs_npz, {"x": x})
-                env = rb.thread_env(1)
+                env = rb.thread_env(threads)
                 # qc in each arithmetic mode: the .so, checked.
                 modes = {"qc": "exact"}
                 if int8:
@@ -287,7 +300,8 @@ def gemv_suite(args, work, clock, out):
                     so = os.path.join(work, f"{tag}_{mode}.so")
                     rb.sh([os.path.join(args.bin, "qc-compile"), model, "-q",
                            f"--quantize=w{bits}a16", f"--group-size={GROUP}",
-                           f"--weight-only-compute={mode}", "--threads=1",
+                           f"--weight-only-compute={mode}",
+                           f"--threads={threads}",
                            "-o", so])
                     qc_out = os.path.join(work, f"{tag}_{mode}_qc.npz")
                     rb.sh([os.path.join(args.bin, "qc-run"), so, "--inputs",
@@ -326,7 +340,8 @@ def gemv_suite(args, work, clock, out):
                                            zps, level, copies)
                         ort_dir = os.path.join(work, f"{tag}_ort{level}")
                         os.makedirs(ort_dir, exist_ok=True)
-                        rb.sh(rb.ort_cmd(ort_model, inputs_json, ort_dir, 1, 1)
+                        rb.sh(rb.ort_cmd(ort_model, inputs_json, ort_dir,
+                                         threads, 1)
                               [:-2], env=rb.ort_env(args.cache))
                         got = rb.read_ort_output(ort_dir)
 
@@ -344,15 +359,16 @@ def gemv_suite(args, work, clock, out):
                             if level == 0 else check4)
                         # Enough runs for ~0.3 s, 3 to 50.
                         once = rb.median_ms(rb.sh(
-                            rb.ort_cmd(ort_model, inputs_json, ort_dir, 1, 3),
+                            rb.ort_cmd(ort_model, inputs_json, ort_dir,
+                                       threads, 3),
                             env=rb.ort_env(args.cache)))
                         ort[level] = (rb.ort_cmd(
-                            ort_model, inputs_json, ort_dir, 1,
+                            ort_model, inputs_json, ort_dir, threads,
                             max(3, min(50, int(300 / max(once, 1e-3))))))
                 reps = 50
                 times = []
                 for r in range(args.rounds):
-                    t = {"ghz": clock.ghz()}
+                    t = {"ghz": clock.ghz(threads)}
                     for key, so in sos.items():
                         t[key] = rb.median_ms(rb.sh(
                             [os.path.join(args.bin, "qc-run"), so, "--inputs",
@@ -361,7 +377,7 @@ def gemv_suite(args, work, clock, out):
                     for level, cmd in ort.items():
                         t[f"ort{level}"] = rb.median_ms(rb.sh(
                             cmd, env=rb.ort_env(args.cache))) / copies
-                    t["bw"] = bw.ms(nbytes, reps * copies, copies)
+                    t["bw"] = bw.ms(nbytes, reps * copies, copies, threads)
                     times.append(t)
                     print(f"  {tag} round {r}: " +
                           ", ".join(f"{a}={v:.3f}" for a, v in t.items()),
@@ -413,7 +429,8 @@ def gemv_suite(args, work, clock, out):
         "qc ms", "qc GB/s", "read GB/s", "fraction of read bandwidth",
         "ORT MatMulNBits ms (acc. 0)", "ORT acc. 0 ms / qc ms",
         "ORT ms (acc. 4)", "ORT acc. 4 ms / qc ms", "slow rounds"]
-    rb.table(out, f"Weight-only GEMV/GEMM, exact mode (1 thread, {where})",
+    nt = f"{threads} thread{'s' if threads > 1 else ''}"
+    rb.table(out, f"Weight-only GEMV/GEMM, exact mode ({nt}, {where})",
              header, rows)
     if int8:
         header8 = shape_header + [
@@ -422,7 +439,7 @@ def gemv_suite(args, work, clock, out):
             "ORT acc. 4 ms / qc int8 ms", "qc exact ms / qc int8 ms",
             "slow rounds"]
         rb.table(out, "Weight-only GEMV/GEMM, --weight-only-compute=int8 "
-                 f"(1 thread, {where})", header8, rows8)
+                 f"({nt}, {where})", header8, rows8)
 
 
 def main():
@@ -441,6 +458,9 @@ def main():
                    help="only these (K, N) shapes, e.g. 4096x11008")
     p.add_argument("--no-int8", action="store_true",
                    help="skip qc's --weight-only-compute=int8 mode")
+    p.add_argument("--threads", dest="gemv_threads", type=int, default=1,
+                   help="threads for qc (--threads), onnxruntime and the "
+                   "read loop (default 1)")
     p.add_argument("--markdown", help="also write the table to this file")
     args = p.parse_args()
     args.ort = rb.shutil.which("node") is not None and os.path.isdir(
