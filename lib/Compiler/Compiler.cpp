@@ -808,6 +808,9 @@ LogicalResult mlir::qc::emitSharedObject(ModuleOp module,
   pipeline.aot = true;
   pipeline.modelName = options.symbolName;
   pipeline.vnni = target->hasAVX512VNNI;
+  pipeline.armDot = target->hasI8MM      ? "i8mm"
+                    : target->hasDotProd ? "dotprod"
+                                         : "none";
   pipeline.weightOnlyCompute = options.weightOnlyCompute;
   if (options.weightOnlyCompute == "int8" && !target->hasAVX512VNNI)
     return emitError(loc) << "--weight-only-compute=int8 needs a target with "

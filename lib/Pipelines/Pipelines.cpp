@@ -50,6 +50,14 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
 
   ConvertQCPackedToCPUPassOptions kernels;
   kernels.vnni = options.vnni;
+  kernels.armDot = options.armDot;
+  if (options.armDot != "none") {
+    // 32 registers of 128 bits: a 16-lane accumulator takes four, so
+    // 4 rows x 1 tile (16 registers) plus the tile and the broadcast row
+    // fit where x86's 8 x 2 would not.
+    kernels.mr = 4;
+    kernels.nb = 1;
+  }
   kernels.parallel = options.threads != 1;
   pm.addNestedPass<func::FuncOp>(createConvertQCPackedToCPUPass(kernels));
   pm.addNestedPass<func::FuncOp>(createExpandMemRefCopyPass());

@@ -75,8 +75,15 @@ def ConvertQCPackedToCPUPass
     ```
 
     `dot` is AVX-512 VNNI `vpdpbusd` (u8 x s8 -> i32, four products per
-    lane) when `vnni` is set and `vector.fma` for f32. Integer kernels
-    without VNNI fall back to scalar loops, which LLVM may vectorize. The
+    lane) when `vnni` is set, and `vector.fma` for f32. On AArch64
+    (`arm-dot`) the 16 lanes are four 128-bit dot products: `usdot` (i8mm,
+    u8 x s8: the same products) or, with `dotprod` only, `sdot` on the
+    activations minus 128 (`a xor 0x80`, s8) plus 128 times the weight
+    sums of each lane, which one more `sdot` per tile and k-step gathers
+    (`sdot(ones, b)`, shared by the block's rows):
+    `sum a * b = sum (a - 128) * b + 128 * sum b`, exact in i32. Integer
+    kernels without either fall back to scalar loops, which LLVM may
+    vectorize. The
     outer loop is an `scf.parallel` when `parallel` is set (each output
     element is computed by one iteration, in the same order whatever the
     thread count, so results do not depend on it). When the accumulator
@@ -109,6 +116,9 @@ def ConvertQCPackedToCPUPass
     Option<"vnni", "vnni", "bool", "false",
            "Use AVX-512 VNNI vpdpbusd for integer kernels and the "
            "denormal-operand form of the weight-only kernel">,
+    Option<"armDot", "arm-dot", "std::string", "\"none\"",
+           "AArch64 int8 dot products for integer kernels: none, dotprod "
+           "(sdot) or i8mm (usdot)">,
     Option<"parallel", "parallel", "bool", "true",
            "Make the outer block loop an scf.parallel">,
     Option<"mr", "mr", "int64_t", "8", "Rows per register block">,

@@ -44,6 +44,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("The target has AVX-512 VNNI (vpdpbusd): integer "
                      "kernels use it"),
       llvm::cl::init(false)};
+  PassOptions::Option<std::string> armDot{
+      *this, "arm-dot",
+      llvm::cl::desc("AArch64 int8 dot products for integer kernels: none "
+                     "(default), dotprod (sdot) or i8mm (usdot); with either "
+                     "the kernels keep 4 rows x 16 columns in registers"),
+      llvm::cl::init("none")};
   PassOptions::Option<std::string> weightOnlyCompute{
       *this, "weight-only-compute",
       llvm::cl::desc("Weight-only matmuls: exact (f32 products, default) or "

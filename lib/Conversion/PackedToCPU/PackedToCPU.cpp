@@ -36,8 +36,11 @@ using namespace mlir::qc;
 
 namespace {
 
+/// The int8 dot product a kernel uses.
+enum class IntDot { None, VNNI, ArmDotProd, ArmI8MM };
+
 struct KernelConfig {
-  bool vnni;
+  IntDot dot;
   bool parallel;
   int64_t mr, nb, kc, mc;
 };
@@ -65,7 +68,7 @@ public:
   bool canUseKernel() const {
     if (n0 != 16 || !hasUnitInnerStride(lhs) || !hasUnitInnerStride(init))
       return false;
-    return isFloat ? k0 == 1 : (k0 == 4 && cfg.vnni);
+    return isFloat ? k0 == 1 : (k0 == 4 && cfg.dot != IntDot::None);
   }
 
   /// With `startFromZero`, the first k-step starts from zero instead of
@@ -222,6 +225,12 @@ private:
     } else {
       accs = loadAccs(b);
     }
+    // sdot (dotprod): per tile the sums of its weights, times 128 at the
+    // end (see armDot).
+    bool sums = !isFloat && cfg.dot == IntDot::ArmDotProd;
+    if (sums)
+      accs.append(tiles,
+                  arith::ConstantOp::create(b, loc, b.getZeroAttr(accType)));
     auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, index(1), accs);
     {
       OpBuilder::InsertionGuard guard(b);
@@ -241,24 +250,75 @@ private:
           Value acc = iter[r * tiles + j];
           if (isFloat)
             next.push_back(vector::FMAOp::create(b, loc, a, bs[j], acc));
-          else
+          else if (cfg.dot == IntDot::VNNI)
             next.push_back(LLVM::CallIntrinsicOp::create(
                                b, loc, accType,
                                b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
                                ValueRange{acc, a, bs[j]})
                                .getResult(0));
+          else
+            next.push_back(armDot(acc, a, bs[j]));
         }
+      }
+      if (sums) {
+        Value ones = arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(VectorType::get({64}, b.getI8Type()),
+                                   b.getI8IntegerAttr(1)));
+        for (int64_t j = 0; j < tiles; ++j)
+          next.push_back(armDot(iter[rows * tiles + j], ones, bs[j]));
       }
       scf::YieldOp::create(b, loc, next);
     }
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < tiles; ++j)
-        vector::StoreOp::create(b, loc, loop.getResult(r * tiles + j), init,
+      for (int64_t j = 0; j < tiles; ++j) {
+        Value acc = loop.getResult(r * tiles + j);
+        if (sums)
+          acc = arith::AddIOp::create(
+              b, loc, acc,
+              arith::ShLIOp::create(b, loc, loop.getResult(rows * tiles + j),
+                                    arith::ConstantOp::create(
+                                        b, loc,
+                                        DenseElementsAttr::get(
+                                            accType, b.getI32IntegerAttr(7)))));
+        vector::StoreOp::create(b, loc, acc, init,
                                 ValueRange{rowIdx[r], colIdx[j]});
+      }
+  }
+
+  /// acc + the four-byte dot products of a (u8) and b (s8) per 32-bit lane,
+  /// as four 128-bit AArch64 dot products: usdot (i8mm), or sdot
+  /// (dotprod), for which broadcastLhs already subtracted 128 from a (and
+  /// the caller adds 128 * the lane's weight sum).
+  Value armDot(Value acc, Value a, Value bv) {
+    auto quarter = VectorType::get({4}, b.getI32Type());
+    StringRef name = cfg.dot == IntDot::ArmI8MM
+                         ? "llvm.aarch64.neon.usdot.v4i32.v16i8"
+                         : "llvm.aarch64.neon.sdot.v4i32.v16i8";
+    Value result = acc;
+    for (int64_t q = 0; q < 4; ++q) {
+      Value accQ = vector::ExtractStridedSliceOp::create(
+          b, loc, acc, ArrayRef<int64_t>{4 * q}, ArrayRef<int64_t>{4},
+          ArrayRef<int64_t>{1});
+      Value aQ = vector::ExtractStridedSliceOp::create(
+          b, loc, a, ArrayRef<int64_t>{16 * q}, ArrayRef<int64_t>{16},
+          ArrayRef<int64_t>{1});
+      Value bQ = vector::ExtractStridedSliceOp::create(
+          b, loc, bv, ArrayRef<int64_t>{16 * q}, ArrayRef<int64_t>{16},
+          ArrayRef<int64_t>{1});
+      Value dot =
+          LLVM::CallIntrinsicOp::create(b, loc, quarter, b.getStringAttr(name),
+                                        ValueRange{accQ, aQ, bQ})
+              .getResult(0);
+      result = vector::InsertStridedSliceOp::create(
+          b, loc, dot, result, ArrayRef<int64_t>{4 * q}, ArrayRef<int64_t>{1});
+    }
+    return result;
   }
 
   /// lhs[row, k*K0 .. k*K0 + K0) broadcast to every lane: 16 x f32, or the
-  /// 4 bytes repeated 16 times (64 x i8) for vpdpbusd.
+  /// 4 bytes repeated 16 times (64 x i8) for the int8 dot products (minus
+  /// 128, as s8, for sdot).
   Value broadcastLhs(Value row, Value k) {
     if (isFloat) {
       Value a = memref::LoadOp::create(b, loc, lhs, ValueRange{row, k});
@@ -274,8 +334,16 @@ private:
         vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
     Value splat = vector::BroadcastOp::create(
         b, loc, VectorType::get({16}, b.getI32Type()), scalar);
-    return vector::BitCastOp::create(
-        b, loc, VectorType::get({64}, b.getI8Type()), splat);
+    auto bytesType = VectorType::get({64}, b.getI8Type());
+    Value result = vector::BitCastOp::create(b, loc, bytesType, splat);
+    // sdot multiplies signed bytes: a - 128 (see armDot).
+    if (cfg.dot == IntDot::ArmDotProd)
+      result = arith::XOrIOp::create(
+          b, loc, result,
+          arith::ConstantOp::create(
+              b, loc,
+              DenseElementsAttr::get(bytesType, b.getI8IntegerAttr(-128))));
+    return result;
   }
 
   OpBuilder &b;
@@ -319,7 +387,22 @@ struct ConvertQCPackedToCPUPass
           << "convert-qc-packed-to-cpu: mr, nb, kc and mc must be positive";
       return signalPassFailure();
     }
-    KernelConfig cfg{vnni, parallel, mr, nb, kc, std::max(mc, mr)};
+    IntDot dot = vnni ? IntDot::VNNI : IntDot::None;
+    if (armDot == "dotprod" || armDot == "i8mm") {
+      if (vnni) {
+        getOperation().emitError()
+            << "convert-qc-packed-to-cpu: vnni and arm-dot exclude each other";
+        return signalPassFailure();
+      }
+      dot = armDot == "i8mm" ? IntDot::ArmI8MM : IntDot::ArmDotProd;
+    } else if (armDot != "none") {
+      getOperation().emitError()
+          << "convert-qc-packed-to-cpu: arm-dot must be none, dotprod or "
+             "i8mm, got '"
+          << armDot << "'";
+      return signalPassFailure();
+    }
+    KernelConfig cfg{dot, parallel, mr, nb, kc, std::max(mc, mr)};
     SmallVector<PackedMatMulOp> ops;
     getOperation().walk([&](PackedMatMulOp op) { ops.push_back(op); });
     for (PackedMatMulOp op : ops) {
