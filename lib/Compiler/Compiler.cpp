@@ -785,6 +785,29 @@ LogicalResult mlir::qc::emitQDQModel(MLIRContext *context,
   return exportQDQModel(*artifacts.quantized, options.inputPath, output);
 }
 
+LogicalResult mlir::qc::configureCPUPipeline(const TargetSpec &target,
+                                             const CompileOptions &options,
+                                             CPUPipelineOptions &pipeline,
+                                             std::string &error) {
+  pipeline.aot = true;
+  pipeline.modelName = options.symbolName;
+  pipeline.vnni = target.hasAVX512VNNI;
+  pipeline.armDot = target.hasI8MM      ? "i8mm"
+                    : target.hasDotProd ? "dotprod"
+                                        : "none";
+  pipeline.weightOnlyCompute = options.weightOnlyCompute;
+  if (options.weightOnlyCompute == "int8" && !target.hasAVX512VNNI) {
+    error = "--weight-only-compute=int8 needs a target with AVX-512 VNNI "
+            "(vpdpbusd); " +
+            target.cpu + " has none";
+    return failure();
+  }
+  // Cross-compiled models stay sequential: the target's OpenMP runtime is
+  // not available here to link against.
+  pipeline.threads = target.isHost ? options.threads : 1;
+  return success();
+}
+
 LogicalResult mlir::qc::emitSharedObject(ModuleOp module,
                                          const CompileOptions &options,
                                          StringRef output, StringRef header) {
@@ -805,20 +828,8 @@ LogicalResult mlir::qc::emitSharedObject(ModuleOp module,
     return failure();
   PassManager pm(module.getContext());
   CPUPipelineOptions pipeline;
-  pipeline.aot = true;
-  pipeline.modelName = options.symbolName;
-  pipeline.vnni = target->hasAVX512VNNI;
-  pipeline.armDot = target->hasI8MM      ? "i8mm"
-                    : target->hasDotProd ? "dotprod"
-                                         : "none";
-  pipeline.weightOnlyCompute = options.weightOnlyCompute;
-  if (options.weightOnlyCompute == "int8" && !target->hasAVX512VNNI)
-    return emitError(loc) << "--weight-only-compute=int8 needs a target with "
-                             "AVX-512 VNNI (vpdpbusd); "
-                          << target->cpu << " has none";
-  // Cross-compiled models stay sequential: the target's OpenMP runtime is
-  // not available here to link against.
-  pipeline.threads = target->isHost ? options.threads : 1;
+  if (failed(configureCPUPipeline(*target, options, pipeline, error)))
+    return emitError(loc) << error;
   target->openmp = pipeline.threads != 1;
   buildCPUPipeline(pm, pipeline);
   if (failed(pm.run(module)))

@@ -567,15 +567,9 @@ int main(int argc, char **argv) {
   progress.stage("lowered to LLVM");
   PassManager pm(&context);
   qc::CPUPipelineOptions pipelineOptions;
-  pipelineOptions.aot = true;
-  pipelineOptions.modelName = options.symbolName;
-  pipelineOptions.vnni = targetSpec->hasAVX512VNNI;
-  pipelineOptions.weightOnlyCompute = options.weightOnlyCompute;
-  if (options.weightOnlyCompute == "int8" && !targetSpec->hasAVX512VNNI)
-    return fail("--weight-only-compute=int8 needs a target with AVX-512 VNNI "
-                "(vpdpbusd); " +
-                targetSpec->cpu + " has none");
-  pipelineOptions.threads = targetSpec->isHost ? unsigned(threads) : 1u;
+  if (failed(qc::configureCPUPipeline(*targetSpec, options, pipelineOptions,
+                                      error)))
+    return fail(error);
   targetSpec->openmp = pipelineOptions.threads != 1;
   qc::buildCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))

@@ -159,6 +159,18 @@ LogicalResult emitQDQModel(MLIRContext *context,
 LogicalResult emitSharedObject(ModuleOp module, const CompileOptions &options,
                                StringRef output, StringRef header);
 
+struct CPUPipelineOptions;
+
+/// Fills `pipeline` for a CPU `target`: the integer dot products its
+/// features allow (AVX-512 VNNI, AArch64 i8mm / dotprod), the weight-only
+/// arithmetic and the threads of `options` (cross-compiled models stay
+/// sequential). Fails with `error` when `options` ask for what the target
+/// lacks (--weight-only-compute=int8 without AVX-512 VNNI).
+LogicalResult configureCPUPipeline(const TargetSpec &target,
+                                   const CompileOptions &options,
+                                   CPUPipelineOptions &pipeline,
+                                   std::string &error);
+
 } // namespace mlir::qc
 
 #endif // QC_COMPILER_COMPILER_H

@@ -36,9 +36,6 @@ using namespace mlir::qc;
 
 namespace {
 
-/// The int8 dot product a kernel uses.
-enum class IntDot { None, VNNI, ArmDotProd, ArmI8MM };
-
 struct KernelConfig {
   IntDot dot;
   bool parallel;
@@ -286,34 +283,12 @@ private:
       }
   }
 
-  /// acc + the four-byte dot products of a (u8) and b (s8) per 32-bit lane,
-  /// as four 128-bit AArch64 dot products: usdot (i8mm), or sdot
-  /// (dotprod), for which broadcastLhs already subtracted 128 from a (and
-  /// the caller adds 128 * the lane's weight sum).
+  /// acc + the four-byte dot products of a (u8) and b (s8) per 32-bit lane
+  /// on AArch64: usdot (i8mm), or sdot (dotprod), for which broadcastLhs
+  /// already subtracted 128 from a (and the caller adds 128 * the lane's
+  /// weight sum).
   Value armDot(Value acc, Value a, Value bv) {
-    auto quarter = VectorType::get({4}, b.getI32Type());
-    StringRef name = cfg.dot == IntDot::ArmI8MM
-                         ? "llvm.aarch64.neon.usdot.v4i32.v16i8"
-                         : "llvm.aarch64.neon.sdot.v4i32.v16i8";
-    Value result = acc;
-    for (int64_t q = 0; q < 4; ++q) {
-      Value accQ = vector::ExtractStridedSliceOp::create(
-          b, loc, acc, ArrayRef<int64_t>{4 * q}, ArrayRef<int64_t>{4},
-          ArrayRef<int64_t>{1});
-      Value aQ = vector::ExtractStridedSliceOp::create(
-          b, loc, a, ArrayRef<int64_t>{16 * q}, ArrayRef<int64_t>{16},
-          ArrayRef<int64_t>{1});
-      Value bQ = vector::ExtractStridedSliceOp::create(
-          b, loc, bv, ArrayRef<int64_t>{16 * q}, ArrayRef<int64_t>{16},
-          ArrayRef<int64_t>{1});
-      Value dot =
-          LLVM::CallIntrinsicOp::create(b, loc, quarter, b.getStringAttr(name),
-                                        ValueRange{accQ, aQ, bQ})
-              .getResult(0);
-      result = vector::InsertStridedSliceOp::create(
-          b, loc, dot, result, ArrayRef<int64_t>{4 * q}, ArrayRef<int64_t>{1});
-    }
-    return result;
+    return emitArmDot(b, loc, cfg.dot, acc, a, bv);
   }
 
   /// lhs[row, k*K0 .. k*K0 + K0) broadcast to every lane: 16 x f32, or the
@@ -433,7 +408,8 @@ struct ConvertQCPackedToCPUPass
       }
       OpBuilder b(op);
       // x86 with AVX-512 (the targets that set vnni) gets the denormal form.
-      if (failed(emitPackedDequantMatMul(b, op, parallel, /*x86=*/vnni)))
+      if (failed(emitPackedDequantMatMul(b, op, parallel,
+                                         /*x86=*/cfg.dot == IntDot::VNNI)))
         return signalPassFailure();
       op.erase();
     }
