@@ -164,8 +164,8 @@ qcCompileOptionsSetWeightSymmetric(QcCompileOptions options, bool symmetric);
 /// Weight-only schemes: the matmul arithmetic, "exact" (f32 products; ""
 /// means the same, the default) or "int8" (activations quantized to int8 per
 /// weight group at run time, integer dot products; needs a target with
-/// AVX-512 VNNI). Other values, or "int8" without VNNI, make the compiling
-/// call fail with QcErrorKindCompile.
+/// AVX-512 VNNI or AArch64 dotprod / i8mm). Other values, or "int8" without
+/// them, make the compiling call fail with QcErrorKindCompile.
 MLIR_CAPI_EXPORTED void
 qcCompileOptionsSetWeightOnlyCompute(QcCompileOptions options,
                                      MlirStringRef mode);

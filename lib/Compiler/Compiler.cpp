@@ -796,9 +796,10 @@ LogicalResult mlir::qc::configureCPUPipeline(const TargetSpec &target,
                     : target.hasDotProd ? "dotprod"
                                         : "none";
   pipeline.weightOnlyCompute = options.weightOnlyCompute;
-  if (options.weightOnlyCompute == "int8" && !target.hasAVX512VNNI) {
-    error = "--weight-only-compute=int8 needs a target with AVX-512 VNNI "
-            "(vpdpbusd); " +
+  if (options.weightOnlyCompute == "int8" && !target.hasAVX512VNNI &&
+      !target.hasI8MM && !target.hasDotProd) {
+    error = "--weight-only-compute=int8 needs a target with integer dot "
+            "products (AVX-512 VNNI, or AArch64 dotprod / i8mm); " +
             target.cpu + " has none";
     return failure();
   }

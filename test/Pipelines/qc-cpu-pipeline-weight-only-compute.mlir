@@ -14,7 +14,7 @@
 // EXACT-NOT: vpdpbusd
 // EXACT: llvm.x86.sse.ldmxcsr
 // EXACT-NOT: vpdpbusd
-// NOVNNI: error: int8_compute needs a target with AVX-512 VNNI (vpdpbusd)
+// NOVNNI: error: int8_compute needs a target with integer dot products (AVX-512 VNNI vpdpbusd, AArch64 usdot or sdot)
 !qw = !qc.uniform<u4:f32:0, block = 16, scales = dense<0.5> : tensor<2x3xf32>, zero_points = dense<8> : tensor<2x3xi32>>
 func.func @main_graph(%x: tensor<2x32xf32>) -> tensor<2x3xf32> {
   %wb = arith.constant dense<3> : tensor<32x3xi4>

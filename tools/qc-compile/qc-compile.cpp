@@ -130,9 +130,9 @@ static cl::opt<std::string> weightOnlyCompute(
     "weight-only-compute",
     cl::desc("Weight-only schemes: exact (f32 products of the activations "
              "and the dequantized weights, default) or int8 (activations "
-             "quantized to int8 per weight group at run time, vpdpbusd "
-             "integer dot products, like onnxruntime's MatMulNBits "
-             "accuracy_level 4; needs AVX-512 VNNI)"),
+             "quantized to int8 per weight group at run time, integer dot "
+             "products, like onnxruntime's MatMulNBits accuracy_level 4; "
+             "needs AVX-512 VNNI or AArch64 dotprod / i8mm)"),
     cl::init("exact"), cl::cat(category));
 static cl::opt<bool> weightSymmetric(
     "weight-symmetric",

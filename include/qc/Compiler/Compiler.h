@@ -54,7 +54,8 @@ struct CompileOptions {
   bool actOrder = false;
   /// Weight-only matmul arithmetic: "exact" (f32 products) or "int8"
   /// (activations quantized to int8 per weight group at run time, integer
-  /// dot products; needs a target with AVX-512 VNNI).
+  /// dot products; needs a target with AVX-512 VNNI or AArch64 dotprod /
+  /// i8mm).
   std::string weightOnlyCompute = "exact";
   /// w4a16: keep the most sensitive layers at 8 bits while the weights stay
   /// within `maxSizeRatio` of their f32 size (needs calibration).
@@ -165,7 +166,7 @@ struct CPUPipelineOptions;
 /// features allow (AVX-512 VNNI, AArch64 i8mm / dotprod), the weight-only
 /// arithmetic and the threads of `options` (cross-compiled models stay
 /// sequential). Fails with `error` when `options` ask for what the target
-/// lacks (--weight-only-compute=int8 without AVX-512 VNNI).
+/// lacks (--weight-only-compute=int8 without integer dot products).
 LogicalResult configureCPUPipeline(const TargetSpec &target,
                                    const CompileOptions &options,
                                    CPUPipelineOptions &pipeline,

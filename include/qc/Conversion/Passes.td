@@ -42,7 +42,7 @@ def ConvertQCToLinalgPass : Pass<"convert-qc-to-linalg", "ModuleOp"> {
            "\"exact\"",
            "Weight-only matmul arithmetic with packed-kernels: exact (f32 "
            "products) or int8 (activations quantized per group, integer dot "
-           "products; needs AVX-512 VNNI in convert-qc-packed-to-cpu)">
+           "products; needs vnni or arm-dot in convert-qc-packed-to-cpu)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -103,8 +103,8 @@ def ConvertQCPackedToCPUPass
     it); otherwise it is converted with sitofp. Only float sums are
     reassociated.
 
-    A `qc.packed_dequant_matmul` with `int8_compute` needs `vnni` (it is an
-    error otherwise): a prepass quantizes each row of `lhs` per group
+    A `qc.packed_dequant_matmul` with `int8_compute` needs `vnni` or
+    `arm-dot` (it is an error otherwise): a prepass quantizes each row of `lhs` per group
     (`xs = max|x| / 127`, `xq = roundeven(x / xs)`, kept with the group's
     `sum xq`; int4 codes in the order the nibble masks take them), then per
     packed row and 16 columns `vpdpbusd` multiplies the u8 codes (int4:

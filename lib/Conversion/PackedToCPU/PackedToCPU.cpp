@@ -408,8 +408,7 @@ struct ConvertQCPackedToCPUPass
       }
       OpBuilder b(op);
       // x86 with AVX-512 (the targets that set vnni) gets the denormal form.
-      if (failed(emitPackedDequantMatMul(b, op, parallel,
-                                         /*x86=*/cfg.dot == IntDot::VNNI)))
+      if (failed(emitPackedDequantMatMul(b, op, parallel, cfg.dot)))
         return signalPassFailure();
       op.erase();
     }

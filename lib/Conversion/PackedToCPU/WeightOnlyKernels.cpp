@@ -85,10 +85,10 @@ constexpr int64_t kPrefetchRows = 32;
 class DequantMatMulEmitter {
 public:
   DequantMatMulEmitter(OpBuilder &b, PackedDequantMatMulOp op, bool parallel,
-                       bool x86)
-      : b(b), loc(op.getLoc()), parallel(parallel), x86(x86), lhs(op.getLhs()),
-        rhs(op.getRhs()), scales(op.getScales()), zps(op.getZeroPoints()),
-        init(op.getInit()), int8(op.getInt8Compute()) {
+                       IntDot dot)
+      : b(b), loc(op.getLoc()), parallel(parallel), x86(dot == IntDot::VNNI),
+        dot(dot), lhs(op.getLhs()), rhs(op.getRhs()), scales(op.getScales()),
+        zps(op.getZeroPoints()), init(op.getInit()), int8(op.getInt8Compute()) {
     auto lhsType = cast<MemRefType>(lhs.getType());
     auto rhsType = cast<MemRefType>(rhs.getType());
     m = lhsType.getDimSize(0);
@@ -724,6 +724,17 @@ private:
             Value codes = tileCodes[j];
             SmallVector<Value, 2> ops;
             if (bits == 8) {
+              // sdot multiplies signed bytes: u - 128 (the epilogue adds
+              // 128 * sum xq back through the zero point). 4-bit codes
+              // (0-15) are valid signed bytes as they are.
+              if (dot == IntDot::ArmDotProd)
+                codes = arith::XOrIOp::create(
+                    b, loc, codes,
+                    arith::ConstantOp::create(
+                        b, loc,
+                        DenseElementsAttr::get(
+                            wordType,
+                            b.getI32IntegerAttr(int32_t(0x80808080u)))));
               ops.push_back(codes);
             } else {
               ops.push_back(arith::AndIOp::create(b, loc, codes, nibbles));
@@ -747,11 +758,15 @@ private:
                   vector::BroadcastOp::create(b, loc, wordType, word));
               for (int64_t j = 0; j < tiles; ++j)
                 acc[r * tiles + j] =
-                    LLVM::CallIntrinsicOp::create(
-                        b, loc, wordType,
-                        b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-                        ValueRange{acc[r * tiles + j], operands[j][h], xb})
-                        .getResult(0);
+                    dot == IntDot::VNNI
+                        ? LLVM::CallIntrinsicOp::create(
+                              b, loc, wordType,
+                              b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                              ValueRange{acc[r * tiles + j], operands[j][h],
+                                         xb})
+                              .getResult(0)
+                        : emitArmDot(b, loc, dot, acc[r * tiles + j],
+                                     operands[j][h], xb);
             }
           }
         });
@@ -762,6 +777,13 @@ private:
           b, loc, wordType,
           vector::LoadOp::create(b, loc, vecType, zps,
                                  ValueRange{outer[j], g, inner[j], index(0)}));
+      // sdot took u - 128 for 8-bit codes: acc - (zp - 128) * sum xq.
+      if (bits == 8 && dot == IntDot::ArmDotProd)
+        zp = arith::SubIOp::create(
+            b, loc, zp,
+            arith::ConstantOp::create(
+                b, loc,
+                DenseElementsAttr::get(wordType, b.getI32IntegerAttr(128))));
       for (int64_t r = 0; r < rows; ++r) {
         Value sum = vector::BroadcastOp::create(
             b, loc, wordType,
@@ -787,6 +809,8 @@ private:
   Location loc;
   bool parallel;
   bool x86;
+  /// The integer dot product of the int8_compute kernel.
+  IntDot dot;
   /// Whether the code being emitted uses the denormal form.
   bool denormal = false;
   Value lhs, rhs, scales, zps, init;
@@ -807,14 +831,15 @@ private:
 
 LogicalResult mlir::qc::emitPackedDequantMatMul(OpBuilder &b,
                                                 PackedDequantMatMulOp op,
-                                                bool parallel, bool x86) {
-  DequantMatMulEmitter emitter(b, op, parallel, x86);
+                                                bool parallel, IntDot dot) {
+  DequantMatMulEmitter emitter(b, op, parallel, dot);
   if (op.getInt8Compute()) {
-    // The integer form exists only as the VNNI kernel.
-    if (!x86)
-      return op.emitError() << "int8_compute needs a target with AVX-512 VNNI "
-                               "(vpdpbusd); compile with "
-                               "--weight-only-compute=exact for this target";
+    // The integer form exists only as a dot-product kernel.
+    if (dot == IntDot::None)
+      return op.emitError()
+             << "int8_compute needs a target with integer dot products "
+                "(AVX-512 VNNI vpdpbusd, AArch64 usdot or sdot); compile "
+                "with --weight-only-compute=exact for this target";
     if (!emitter.canUseKernel())
       return op.emitError()
              << "int8_compute needs operands with unit inner strides";

@@ -7,6 +7,7 @@
 #ifndef QC_LIB_CONVERSION_PACKEDTOCPU_WEIGHTONLYKERNELS_H
 #define QC_LIB_CONVERSION_PACKEDTOCPU_WEIGHTONLYKERNELS_H
 
+#include "KernelUtils.h"
 #include "qc/Dialect/QC/IR/QCDialect.h"
 
 #include "mlir/IR/Builders.h"
@@ -17,13 +18,13 @@ namespace mlir::qc {
 /// that compute it: register-blocked vector code that dequantizes the codes
 /// in registers, or plain scalar loops for layouts the kernel does not
 /// cover. The column-block loop is an scf.parallel when `parallel` is set.
-/// With `x86`, the kernel also has a faster form that feeds the codes to the
-/// FMAs as denormal floats, chosen at run time when MXCSR.DAZ is clear.
-/// With `int8_compute`, emits the integer (vpdpbusd) kernel, which needs
-/// `x86` (a target with AVX-512 VNNI) and unit inner strides: fails with an
-/// error at the op otherwise. Does not erase `op`.
+/// On x86 with AVX-512 (`dot` = VNNI) the kernel feeds the codes to the
+/// FMAs as denormal floats (MXCSR.DAZ cleared for the call). With
+/// `int8_compute`, emits the integer kernel, which needs integer dot
+/// products (`dot`: vpdpbusd, or AArch64 usdot / sdot) and unit inner
+/// strides: fails with an error at the op otherwise. Does not erase `op`.
 LogicalResult emitPackedDequantMatMul(OpBuilder &b, PackedDequantMatMulOp op,
-                                      bool parallel, bool x86);
+                                      bool parallel, IntDot dot);
 
 } // namespace mlir::qc
 

@@ -80,7 +80,7 @@
 // CHECK: memref.dealloc %[[XSUM]]
 // CHECK: memref.dealloc %[[XQ]]
 func.func @int4(%x: memref<3x20xf32>, %w: memref<3x3x1x16xi32>, %s: memref<3x2x1x16xf32>, %z: memref<3x2x1x16xf32>, %y: memref<3x48xf32>) {
-  // expected-error @+1 {{int8_compute needs a target with AVX-512 VNNI (vpdpbusd); compile with --weight-only-compute=exact for this target}}
+  // expected-error @+1 {{int8_compute needs a target with integer dot products (AVX-512 VNNI vpdpbusd, AArch64 usdot or sdot); compile with --weight-only-compute=exact for this target}}
   qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<3x20xf32>, memref<3x3x1x16xi32>, memref<3x2x1x16xf32>, memref<3x2x1x16xf32>) outs(%y : memref<3x48xf32>) {bits = 4 : i64, group_size = 16 : i64, int8_compute}
   return
 }
@@ -101,7 +101,7 @@ func.func @int4(%x: memref<3x20xf32>, %w: memref<3x3x1x16xi32>, %s: memref<3x2x1
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK: scf.yield
 func.func @int8(%x: memref<1x40xf32>, %w: memref<1x10x1x16xi32>, %s: memref<1x1x1x16xf32>, %z: memref<1x1x1x16xf32>, %y: memref<1x16xf32>) {
-  // expected-error @+1 {{int8_compute needs a target with AVX-512 VNNI}}
+  // expected-error @+1 {{int8_compute needs a target with integer dot products}}
   qc.packed_dequant_matmul ins(%x, %w, %s, %z : memref<1x40xf32>, memref<1x10x1x16xi32>, memref<1x1x1x16xf32>, memref<1x1x1x16xf32>) outs(%y : memref<1x16xf32>) {bits = 8 : i64, group_size = 40 : i64, int8_compute}
   return
 }
