@@ -29,6 +29,8 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
   ConvertQCToLinalgPassOptions toLinalg;
   toLinalg.packedKernels = options.packedKernels;
   toLinalg.weightOnlyCompute = options.weightOnlyCompute;
+  // i8mm's usmmla reads two columns' 8 consecutive k bytes per operand.
+  toLinalg.intKTile = options.armDot == "i8mm" ? 8 : 4;
   pm.addPass(createConvertQCToLinalgPass(toLinalg));
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
@@ -52,9 +54,9 @@ void mlir::qc::buildCPUPipeline(OpPassManager &pm,
   kernels.vnni = options.vnni;
   kernels.armDot = options.armDot;
   if (options.armDot != "none") {
-    // 32 registers of 128 bits: a 16-lane accumulator takes four, so
-    // 4 rows x 1 tile (16 registers) plus the tile and the broadcast row
-    // fit where x86's 8 x 2 would not.
+    // 32 registers of 128 bits: 4 rows x 16 columns of i32 take 16, plus
+    // the tile (4 for sdot, 8 for usmmla) and the rows, where x86's 8 x 2
+    // would not fit.
     kernels.mr = 4;
     kernels.nb = 1;
   }

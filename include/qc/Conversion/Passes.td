@@ -33,6 +33,12 @@ def ConvertQCToLinalgPass : Pass<"convert-qc-to-linalg", "ModuleOp"> {
     the op's description), except where the op cannot take it (a group size
     that is not a multiple of 32 / bits, or groups longer than 65536), which
     stay exact with a remark. `exact` (the default) leaves the op as before.
+
+    `int-k-tile` is K0 of the integer packed layout `[N1, K1, 16, K0]`: 4
+    (one `vpdpbusd` / `sdot` / `usdot` lane's bytes) or 8 (AArch64 i8mm
+    `usmmla`, whose 2 x 8 operand takes two columns' 8 consecutive bytes).
+    An activation-by-activation matmul whose K is not a multiple of 8
+    keeps K0 = 4.
   }];
   let options = [
     Option<"packedKernels", "packed-kernels", "bool", "false",
@@ -42,7 +48,10 @@ def ConvertQCToLinalgPass : Pass<"convert-qc-to-linalg", "ModuleOp"> {
            "\"exact\"",
            "Weight-only matmul arithmetic with packed-kernels: exact (f32 "
            "products) or int8 (activations quantized per group, integer dot "
-           "products; needs vnni or arm-dot in convert-qc-packed-to-cpu)">
+           "products; needs vnni or arm-dot in convert-qc-packed-to-cpu)">,
+    Option<"intKTile", "int-k-tile", "int64_t", "4",
+           "K0 of the integer packed layout with packed-kernels: 4 "
+           "(vpdpbusd, sdot, usdot) or 8 (AArch64 usmmla)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -81,9 +90,16 @@ def ConvertQCPackedToCPUPass
     activations minus 128 (`a xor 0x80`, s8) plus 128 times the weight
     sums of each lane, which one more `sdot` per tile and k-step gathers
     (`sdot(ones, b)`, shared by the block's rows):
-    `sum a * b = sum (a - 128) * b + 128 * sum b`, exact in i32. Integer
-    kernels without either fall back to scalar loops, which LLVM may
-    vectorize. The
+    `sum a * b = sum (a - 128) * b + 128 * sum b`, exact in i32. On the
+    K0 = 8 layout (`convert-qc-to-linalg` `int-k-tile=8`, which the CPU
+    pipeline picks for i8mm) i8mm uses `usmmla` instead: one instruction
+    multiplies a 2 x 8 block of two rows (u8) by two columns' 8 bytes (a
+    quarter of the packed k-step, s8) into a 2 x 2 i32 block, twice the
+    products of a `usdot`. Rows go in pairs; each (pair, tile) accumulator
+    holds eight such blocks, interleaved from and back to the two rows of
+    the accumulator buffer, and an odd last row pairs with zeros. Integer
+    kernels without a dot product for the layout fall back to scalar
+    loops, which LLVM may vectorize. The
     outer loop is an `scf.parallel` when `parallel` is set (each output
     element is computed by one iteration, in the same order whatever the
     thread count, so results do not depend on it). When the accumulator
@@ -118,7 +134,7 @@ def ConvertQCPackedToCPUPass
            "denormal-operand form of the weight-only kernel">,
     Option<"armDot", "arm-dot", "std::string", "\"none\"",
            "AArch64 int8 dot products for integer kernels: none, dotprod "
-           "(sdot) or i8mm (usdot)">,
+           "(sdot) or i8mm (usdot; usmmla on the K0 = 8 layout)">,
     Option<"parallel", "parallel", "bool", "true",
            "Make the outer block loop an scf.parallel">,
     Option<"mr", "mr", "int64_t", "8", "Rows per register block">,

@@ -47,8 +47,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<std::string> armDot{
       *this, "arm-dot",
       llvm::cl::desc("AArch64 int8 dot products for integer kernels: none "
-                     "(default), dotprod (sdot) or i8mm (usdot); with either "
-                     "the kernels keep 4 rows x 16 columns in registers"),
+                     "(default), dotprod (sdot) or i8mm (usmmla on weights "
+                     "packed with K0 = 8); with either the kernels keep 4 "
+                     "rows x 16 columns in registers"),
       llvm::cl::init("none")};
   PassOptions::Option<std::string> weightOnlyCompute{
       *this, "weight-only-compute",

@@ -65,7 +65,14 @@ public:
   bool canUseKernel() const {
     if (n0 != 16 || !hasUnitInnerStride(lhs) || !hasUnitInnerStride(init))
       return false;
-    return isFloat ? k0 == 1 : (k0 == 4 && cfg.dot != IntDot::None);
+    if (isFloat)
+      return k0 == 1;
+    return (k0 == 4 && cfg.dot != IntDot::None) || useMmla();
+  }
+
+  /// The AArch64 i8mm form on the K0 = 8 layout: usmmla.
+  bool useMmla() const {
+    return !isFloat && k0 == 8 && cfg.dot == IntDot::ArmI8MM;
   }
 
   /// With `startFromZero`, the first k-step starts from zero instead of
@@ -193,35 +200,21 @@ private:
   /// accumulated over k-steps [kBegin, kEnd) in registers.
   void emitMicroKernel(Value row, int64_t rows, Value tile, int64_t tiles,
                        Value kBegin, Value kEnd) {
+    if (useMmla())
+      return emitMmlaMicroKernel(row, rows, tile, tiles, kBegin, kEnd);
     Type accElement = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
     auto accType = VectorType::get({16}, accElement);
     SmallVector<Value> rowIdx, colIdx, tileIdx;
     blockIndices(b, loc, row, rows, tile, tiles, 16, rowIdx, tileIdx, colIdx);
-    // The accumulators start from `init`, or from zero in the first k-step
-    // when the fill that zeroed `init` was dropped (zeroInit).
-    auto loadAccs = [&](OpBuilder &lb) {
-      SmallVector<Value> loaded;
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < tiles; ++j)
-          loaded.push_back(vector::LoadOp::create(
-              lb, loc, accType, init, ValueRange{rowIdx[r], colIdx[j]}));
-      return loaded;
-    };
-    SmallVector<Value> accs;
-    if (zeroInit) {
-      Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                          kBegin, index(0));
-      SmallVector<Type> types(rows * tiles, accType);
-      auto start = scf::IfOp::create(b, loc, types, first, /*else=*/true);
-      OpBuilder tb = start.getThenBodyBuilder();
-      Value zero = arith::ConstantOp::create(tb, loc, tb.getZeroAttr(accType));
-      scf::YieldOp::create(tb, loc, SmallVector<Value>(rows * tiles, zero));
-      OpBuilder eb = start.getElseBodyBuilder();
-      scf::YieldOp::create(eb, loc, loadAccs(eb));
-      llvm::append_range(accs, start.getResults());
-    } else {
-      accs = loadAccs(b);
-    }
+    SmallVector<Value> accs =
+        startAccumulators(kBegin, rows * tiles, accType, [&](OpBuilder &lb) {
+          SmallVector<Value> loaded;
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < tiles; ++j)
+              loaded.push_back(vector::LoadOp::create(
+                  lb, loc, accType, init, ValueRange{rowIdx[r], colIdx[j]}));
+          return loaded;
+        });
     // sdot (dotprod): per tile the sums of its weights, times 128 at the
     // end (see armDot).
     bool sums = !isFloat && cfg.dot == IntDot::ArmDotProd;
@@ -280,6 +273,131 @@ private:
                                             accType, b.getI32IntegerAttr(7)))));
         vector::StoreOp::create(b, loc, acc, init,
                                 ValueRange{rowIdx[r], colIdx[j]});
+      }
+  }
+
+  /// The accumulators at the start of a k-slice: `load` reads them from
+  /// `init`, or, when the fill that zeroed `init` was dropped (zeroInit),
+  /// the first slice starts from zero.
+  SmallVector<Value>
+  startAccumulators(Value kBegin, int64_t count, VectorType accType,
+                    function_ref<SmallVector<Value>(OpBuilder &)> load) {
+    if (!zeroInit)
+      return load(b);
+    Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        kBegin, index(0));
+    SmallVector<Type> types(count, accType);
+    auto start = scf::IfOp::create(b, loc, types, first, /*else=*/true);
+    OpBuilder tb = start.getThenBodyBuilder();
+    Value zero = arith::ConstantOp::create(tb, loc, tb.getZeroAttr(accType));
+    scf::YieldOp::create(tb, loc, SmallVector<Value>(count, zero));
+    OpBuilder eb = start.getElseBodyBuilder();
+    scf::YieldOp::create(eb, loc, load(eb));
+    return SmallVector<Value>(start.getResults());
+  }
+
+  /// emitMicroKernel with i8mm `usmmla` on the K0 = 8 layout. One usmmla
+  /// multiplies a 2 x 8 block of rows (u8) by a 2 x 8 block of columns
+  /// (s8; two consecutive columns of a packed k-step) into a 2 x 2 i32
+  /// block, twice the products of a usdot. Rows go in pairs: the (pair,
+  /// tile) accumulator is 32 x i32, eight 2 x 2 blocks
+  /// [r c, r c+1, r+1 c, r+1 c+1] for c = 0, 2, .., 14, interleaved from
+  /// and back to the two rows of `init`. An odd last row pairs with zeros.
+  void emitMmlaMicroKernel(Value row, int64_t rows, Value tile, int64_t tiles,
+                           Value kBegin, Value kEnd) {
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    auto rowType = VectorType::get({16}, i32);
+    auto accType = VectorType::get({32}, i32);
+    SmallVector<Value> rowIdx, colIdx, tileIdx;
+    blockIndices(b, loc, row, rows, tile, tiles, 16, rowIdx, tileIdx, colIdx);
+    int64_t pairs = (rows + 1) / 2;
+    SmallVector<int64_t> interleave, firstRow, secondRow, concat;
+    for (int64_t c = 0; c < 16; c += 2)
+      interleave.append({c, c + 1, 16 + c, 17 + c});
+    for (int64_t c = 0; c < 16; ++c) {
+      firstRow.push_back(4 * (c / 2) + c % 2);
+      secondRow.push_back(4 * (c / 2) + c % 2 + 2);
+      concat.push_back(c);
+    }
+    SmallVector<Value> accs =
+        startAccumulators(kBegin, pairs * tiles, accType, [&](OpBuilder &lb) {
+          SmallVector<Value> loaded;
+          Value zero =
+              arith::ConstantOp::create(lb, loc, lb.getZeroAttr(rowType));
+          auto load = [&](int64_t r, int64_t j) -> Value {
+            if (r >= rows)
+              return zero;
+            return vector::LoadOp::create(lb, loc, rowType, init,
+                                          ValueRange{rowIdx[r], colIdx[j]});
+          };
+          for (int64_t p = 0; p < pairs; ++p)
+            for (int64_t j = 0; j < tiles; ++j)
+              loaded.push_back(vector::ShuffleOp::create(
+                  lb, loc, load(2 * p, j), load(2 * p + 1, j), interleave));
+          return loaded;
+        });
+    auto loop = scf::ForOp::create(b, loc, kBegin, kEnd, index(1), accs);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value k = loop.getInductionVar();
+      ValueRange iter = loop.getRegionIterArgs();
+      SmallVector<Value> bs;
+      for (int64_t j = 0; j < tiles; ++j)
+        bs.push_back(
+            vector::LoadOp::create(b, loc, VectorType::get({16 * 8}, i8), rhs,
+                                   ValueRange{tileIdx[j], k, index(0)}));
+      // lhs[r, 8k .. 8k + 8) and the same of row r + 1, as one 16-byte
+      // 2 x 8 operand.
+      auto rowType8 = VectorType::get({8}, i8);
+      Value col = arith::MulIOp::create(b, loc, k, index(8));
+      Value zeroRow =
+          arith::ConstantOp::create(b, loc, b.getZeroAttr(rowType8));
+      auto loadRow = [&](int64_t r) -> Value {
+        if (r >= rows)
+          return zeroRow;
+        return vector::LoadOp::create(b, loc, rowType8, lhs,
+                                      ValueRange{rowIdx[r], col});
+      };
+      SmallVector<Value> next;
+      auto quarter = VectorType::get({4}, i32);
+      for (int64_t p = 0; p < pairs; ++p) {
+        Value a = vector::ShuffleOp::create(b, loc, loadRow(2 * p),
+                                            loadRow(2 * p + 1), concat);
+        for (int64_t j = 0; j < tiles; ++j) {
+          Value acc = iter[p * tiles + j];
+          for (int64_t c = 0; c < 8; ++c) {
+            Value accC = vector::ExtractStridedSliceOp::create(
+                b, loc, acc, ArrayRef<int64_t>{4 * c}, ArrayRef<int64_t>{4},
+                ArrayRef<int64_t>{1});
+            Value bC = vector::ExtractStridedSliceOp::create(
+                b, loc, bs[j], ArrayRef<int64_t>{16 * c}, ArrayRef<int64_t>{16},
+                ArrayRef<int64_t>{1});
+            Value sum = LLVM::CallIntrinsicOp::create(
+                            b, loc, quarter,
+                            b.getStringAttr("llvm.aarch64.neon.usmmla.v4i32."
+                                            "v16i8"),
+                            ValueRange{accC, a, bC})
+                            .getResult(0);
+            acc = vector::InsertStridedSliceOp::create(b, loc, sum, acc,
+                                                       ArrayRef<int64_t>{4 * c},
+                                                       ArrayRef<int64_t>{1});
+          }
+          next.push_back(acc);
+        }
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+    for (int64_t p = 0; p < pairs; ++p)
+      for (int64_t j = 0; j < tiles; ++j) {
+        Value acc = loop.getResult(p * tiles + j);
+        vector::StoreOp::create(
+            b, loc, vector::ShuffleOp::create(b, loc, acc, acc, firstRow), init,
+            ValueRange{rowIdx[2 * p], colIdx[j]});
+        if (2 * p + 1 < rows)
+          vector::StoreOp::create(
+              b, loc, vector::ShuffleOp::create(b, loc, acc, acc, secondRow),
+              init, ValueRange{rowIdx[2 * p + 1], colIdx[j]});
       }
   }
 

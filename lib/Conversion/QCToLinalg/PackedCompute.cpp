@@ -51,8 +51,8 @@ namespace {
 
 /// Column tile of the packed layout: one 512-bit vector of i32/f32.
 constexpr int64_t kN0 = 16;
-/// Reduction tile of the integer layout: the 4 bytes one vpdpbusd/sdot
-/// lane sums.
+/// Reduction tile of the integer layout by default: the 4 bytes one
+/// vpdpbusd/sdot/usdot lane sums (8 for usmmla is the patterns' intK0).
 constexpr int64_t kIntK0 = 4;
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -202,8 +202,10 @@ std::vector<int32_t> columnSums(int64_t k, int64_t n, Fn at) {
 //===----------------------------------------------------------------------===//
 
 struct PackedMatMulLowering : OpConversionPattern<MatMulOp> {
-  PackedMatMulLowering(const TypeConverter &converter, MLIRContext *ctx)
-      : OpConversionPattern(converter, ctx, /*benefit=*/2) {}
+  PackedMatMulLowering(const TypeConverter &converter, MLIRContext *ctx,
+                       int64_t intK0)
+      : OpConversionPattern(converter, ctx, /*benefit=*/2), intK0(intK0) {}
+  int64_t intK0;
 
   LogicalResult
   matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
@@ -255,10 +257,10 @@ struct PackedMatMulLowering : OpConversionPattern<MatMulOp> {
       return rewriter.notifyMatchFailure(op, "weight is not a packable "
                                              "symmetric i8 constant");
     auto at = [&](int64_t kk, int64_t nn) { return (*w)[kk * n + nn]; };
-    int64_t kPadded = ceilDiv(k, kIntK0) * kIntK0;
-    std::vector<int8_t> packed = packRhs<int8_t>(k, n, kIntK0, at);
+    int64_t kPadded = ceilDiv(k, intK0) * intK0;
+    std::vector<int8_t> packed = packRhs<int8_t>(k, n, intK0, at);
     Value rhs = createPackedConstant<int8_t>(
-        rewriter, loc, packed, {ceilDiv(n, kN0), kPadded / kIntK0, kN0, kIntK0},
+        rewriter, loc, packed, {ceilDiv(n, kN0), kPadded / intK0, kN0, intK0},
         rewriter.getI8Type());
     int64_t zeroPoint = data.getZeroPoint();
     if (data.getIsSigned()) {
@@ -368,8 +370,10 @@ Value buildIm2Col(OpBuilder &b, Location loc, Value input,
 }
 
 struct PackedConvLowering : OpConversionPattern<ConvOp> {
-  PackedConvLowering(const TypeConverter &converter, MLIRContext *ctx)
-      : OpConversionPattern(converter, ctx, /*benefit=*/2) {}
+  PackedConvLowering(const TypeConverter &converter, MLIRContext *ctx,
+                     int64_t intK0)
+      : OpConversionPattern(converter, ctx, /*benefit=*/2), intK0(intK0) {}
+  int64_t intK0;
 
   LogicalResult
   matchAndRewrite(ConvOp op, OpAdaptor adaptor,
@@ -485,7 +489,7 @@ struct PackedConvLowering : OpConversionPattern<ConvOp> {
     auto codeAt = [&](int64_t kk, int64_t o) {
       return codes[o * k + (kk % inChannels) * kernelSize + kk / inChannels];
     };
-    int64_t k0 = data ? kIntK0 : 1;
+    int64_t k0 = data ? intK0 : 1;
     int64_t kPadded = ceilDiv(k, k0) * k0;
     patches = padColumns(rewriter, loc, patches, kPadded);
     SmallVector<int64_t> packedShape{ceilDiv(outChannels, kN0), kPadded / k0,
@@ -623,8 +627,9 @@ constexpr int64_t kMaxActivationBatches = 64;
 /// the generic lowering's; the epilogue is the same.
 struct PackedActivationMatMulLowering : OpConversionPattern<MatMulOp> {
   PackedActivationMatMulLowering(const TypeConverter &converter,
-                                 MLIRContext *ctx)
-      : OpConversionPattern(converter, ctx, /*benefit=*/2) {}
+                                 MLIRContext *ctx, int64_t intK0)
+      : OpConversionPattern(converter, ctx, /*benefit=*/2), intK0(intK0) {}
+  int64_t intK0;
 
   LogicalResult
   matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
@@ -653,6 +658,8 @@ struct PackedActivationMatMulLowering : OpConversionPattern<MatMulOp> {
     if (k % kIntK0 != 0 || n % kN0 != 0)
       return rewriter.notifyMatchFailure(op, "K not a multiple of 4 or N not "
                                              "a multiple of 16");
+    // K0 = 8 (usmmla) where K allows it, else the 4 every kernel reads.
+    int64_t k0 = k % intK0 == 0 ? intK0 : kIntK0;
     int64_t batch = lhsType.getNumElements() / (m * k);
     if (batch > kMaxActivationBatches)
       return rewriter.notifyMatchFailure(op, "too many batches to unroll");
@@ -678,14 +685,13 @@ struct PackedActivationMatMulLowering : OpConversionPattern<MatMulOp> {
                      : code;
     };
 
-    // rhs [B, K, N] -> [B, N1, K1, 16, 4] s8, loops (b, n1, k1, n0, k0).
-    int64_t n1 = n / kN0, k1 = k / kIntK0;
+    // rhs [B, K, N] -> [B, N1, K1, 16, K0] s8, loops (b, n1, k1, n0, k0).
+    int64_t n1 = n / kN0, k1 = k / k0;
     Value packed = buildGeneric(
         rewriter, loc, rhs,
-        AffineMap::get(5, 0, {d(0), d(2) * kIntK0 + d(4), d(1) * kN0 + d(3)},
-                       ctx),
-        AffineMap::getMultiDimIdentityMap(5, ctx), {batch, n1, k1, kN0, kIntK0},
-        i8, {}, {par, par, par, par, par},
+        AffineMap::get(5, 0, {d(0), d(2) * k0 + d(4), d(1) * kN0 + d(3)}, ctx),
+        AffineMap::getMultiDimIdentityMap(5, ctx), {batch, n1, k1, kN0, k0}, i8,
+        {}, {par, par, par, par, par},
         [&](OpBuilder &b, Location l, ValueRange args) {
           return toS8(b, l, args[0]);
         });
@@ -800,8 +806,9 @@ struct PackedActivationMatMulLowering : OpConversionPattern<MatMulOp> {
 } // namespace
 
 void mlir::qc::populatePackedComputePatterns(const TypeConverter &converter,
-                                             RewritePatternSet &patterns) {
+                                             RewritePatternSet &patterns,
+                                             int64_t intK0) {
   patterns.add<PackedMatMulLowering, PackedConvLowering,
-               PackedActivationMatMulLowering>(converter,
-                                               patterns.getContext());
+               PackedActivationMatMulLowering>(converter, patterns.getContext(),
+                                               intK0);
 }

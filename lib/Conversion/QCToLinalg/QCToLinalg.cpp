@@ -628,6 +628,12 @@ struct ConvertQCToLinalgPass
           << weightOnlyCompute << "'";
       return signalPassFailure();
     }
+    if (intKTile != 4 && intKTile != 8) {
+      getOperation().emitError()
+          << "convert-qc-to-linalg: int-k-tile must be 4 or 8, got "
+          << static_cast<int64_t>(intKTile);
+      return signalPassFailure();
+    }
     TypeConverter converter;
     populateQCTypeConversion(converter);
 
@@ -648,7 +654,7 @@ struct ConvertQCToLinalgPass
     RewritePatternSet patterns(ctx);
     populateQCToLinalgPatterns(converter, patterns);
     if (packedKernels)
-      populatePackedComputePatterns(converter, patterns);
+      populatePackedComputePatterns(converter, patterns, intKTile);
     if (packedKernels)
       populateWeightOnlyComputePatterns(converter, patterns,
                                         weightOnlyCompute == "int8");

@@ -48,3 +48,44 @@ func.func @int8(%a: memref<4x8xi8>, %w: memref<1x2x16x4xi8>, %acc: memref<4x16xi
   qc.packed_matmul ins(%a, %w : memref<4x8xi8>, memref<1x2x16x4xi8>) outs(%acc : memref<4x16xi32>)
   return
 }
+
+// The K0 = 8 layout (convert-qc-to-linalg int-k-tile=8) with i8mm: usmmla
+// multiplies a 2 x 8 block of two rows by two columns' 8 bytes (one
+// quarter of the packed k-step) into a 2 x 2 block. 5 rows: a block of 4
+// (two pairs) and a single row paired with zeros.
+// I8MM-LABEL: func.func @int8_k8
+// I8MM: %[[IN:.*]] = vector.load %{{.*}} : memref<5x16xi32>, vector<16xi32>
+// I8MM: %[[IN1:.*]] = vector.load %{{.*}} : memref<5x16xi32>, vector<16xi32>
+// I8MM: vector.shuffle %[[IN]], %[[IN1]] [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31] : vector<16xi32>, vector<16xi32>
+// I8MM: scf.for {{.*}} -> (vector<32xi32>, vector<32xi32>)
+// I8MM: %[[B:.*]] = vector.load %{{.*}} : memref<1x2x128xi8>, vector<128xi8>
+// I8MM: %[[R0:.*]] = vector.load %{{.*}} : memref<5x16xi8>, vector<8xi8>
+// I8MM: %[[R1:.*]] = vector.load %{{.*}} : memref<5x16xi8>, vector<8xi8>
+// I8MM: %[[A:.*]] = vector.shuffle %[[R0]], %[[R1]] [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xi8>, vector<8xi8>
+// I8MM: %[[B0:.*]] = vector.extract_strided_slice %[[B]] {offsets = [0], sizes = [16], strides = [1]} : vector<128xi8> to vector<16xi8>
+// I8MM: llvm.call_intrinsic "llvm.aarch64.neon.usmmla.v4i32.v16i8"(%{{.*}}, %[[A]], %[[B0]]) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// I8MM-COUNT-15: llvm.call_intrinsic "llvm.aarch64.neon.usmmla.v4i32.v16i8"
+// I8MM: scf.yield
+// I8MM: %[[ROW0:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29] : vector<32xi32>, vector<32xi32>
+// I8MM: vector.store %[[ROW0]]
+// I8MM: %[[ROW1:.*]] = vector.shuffle %{{.*}}, %{{.*}} [2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31] : vector<32xi32>, vector<32xi32>
+// I8MM: vector.store %[[ROW1]]
+// I8MM-COUNT-2: vector.store
+// The single row: its pair's second half is zero and is not stored.
+// I8MM: scf.for {{.*}} -> (vector<32xi32>)
+// I8MM-COUNT-8: llvm.call_intrinsic "llvm.aarch64.neon.usmmla.v4i32.v16i8"
+// I8MM: scf.yield
+// I8MM: vector.store
+// I8MM-NOT: vector.store
+// I8MM: return
+//
+// dotprod has no usmmla: the K0 = 8 layout takes the scalar loops.
+// DOT-LABEL: func.func @int8_k8
+// DOT-NOT: llvm.call_intrinsic
+// DOT: arith.muli
+// DOT-NOT: llvm.call_intrinsic
+// DOT: return
+func.func @int8_k8(%a: memref<5x16xi8>, %w: memref<1x2x16x8xi8>, %acc: memref<5x16xi32>) {
+  qc.packed_matmul ins(%a, %w : memref<5x16xi8>, memref<1x2x16x8xi8>) outs(%acc : memref<5x16xi32>)
+  return
+}

@@ -1,5 +1,8 @@
 // RUN: qc-opt %s -split-input-file --convert-qc-to-linalg="packed-kernels=true" --canonicalize | FileCheck %s
 // RUN: qc-opt %s -split-input-file --convert-qc-to-linalg | FileCheck %s --check-prefix=GENERIC
+// RUN: qc-opt %s -split-input-file --convert-qc-to-linalg="packed-kernels=true int-k-tile=8" --canonicalize | FileCheck %s --check-prefix=K8
+// RUN: not qc-opt %s -split-input-file --convert-qc-to-linalg="packed-kernels=true int-k-tile=6" 2>&1 | FileCheck %s --check-prefix=BADK
+// BADK: error: convert-qc-to-linalg: int-k-tile must be 4 or 8, got 6
 
 !qx = !qc.uniform<i8:f32, 0.1:-3>
 !qw = !qc.uniform<i8<-127:127>:f32:1, {0.01, 0.02, 0.03}>
@@ -19,6 +22,11 @@
 // CHECK:   arith.subi
 // GENERIC-LABEL: func.func @matmul_i8
 // GENERIC-NOT: qc.packed_matmul
+// int-k-tile=8 (AArch64 usmmla): each column's K = 5 codes padded to 8
+// bytes, [N1, K1, 16, 8] = [1, 1, 16, 8].
+// K8-LABEL: func.func @matmul_i8
+// K8: arith.constant dense<"0x0104F90A0D000000020508F50E0000000306090CF1000000{{0+}}"> : tensor<1x1x16x8xi8>
+// K8: qc.packed_matmul ins(%{{.*}}, %{{.*}} : tensor<2x8xi8>, tensor<1x1x16x8xi8>) outs(%{{.*}} : tensor<2x16xi32>)
 func.func @matmul_i8(%x: tensor<2x5x!qx>) -> tensor<2x3xf32> {
   %wb = arith.constant dense<[[1, 2, 3], [4, 5, 6], [-7, 8, 9], [10, -11, 12], [13, 14, -15]]> : tensor<5x3xi8>
   %w = qc.storage_cast %wb : tensor<5x3xi8> -> tensor<5x3x!qw>

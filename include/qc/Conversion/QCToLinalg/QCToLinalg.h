@@ -29,8 +29,10 @@ void populateQuantizedComputePatterns(const TypeConverter &converter,
 
 /// Higher-benefit patterns for qc.matmul / qc.conv with constant weights:
 /// weights packed at compile time for qc.packed_matmul (CPU kernels).
+/// `intK0` is K0 of the integer layout: 4, or 8 for AArch64 usmmla.
 void populatePackedComputePatterns(const TypeConverter &converter,
-                                   RewritePatternSet &patterns);
+                                   RewritePatternSet &patterns,
+                                   int64_t intK0 = 4);
 
 /// Higher-benefit patterns for weight-only qc.matmul (float data, 4-/8-bit
 /// constant weights per tensor, column or group along K): codes packed at
