@@ -551,6 +551,10 @@ static LogicalResult importSplit(NodeContext &ctx) {
   for (int64_t s : sizes) {
     if (s < 0)
       return ctx.error("split size " + str(s) + " is negative");
+    // Compared before adding: huge sizes would overflow the sum.
+    if (s > dim - total)
+      return ctx.error("split sizes sum to more than the size " + str(dim) +
+                       " of axis " + str(*axis));
     total += s;
   }
   if (total != dim)
