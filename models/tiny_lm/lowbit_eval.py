@@ -7,7 +7,8 @@ small_lm the 4-layer model models/small_lm/train.py writes under
 .cache/models/small_lm) and an FP-equivalent copy with planted
 activation-outlier channels (inject_outliers.py) as FP32, w8a16, fp8 (E4M3
 or E5M2 weights and activations), w4a16 (RTN, AWQ, GPTQ; groups of 128 and
-64 input channels) and w4a8 (int4 per-channel weights, u8 activations),
+64 input channels; "... sym" variants with symmetric codes only when
+--only names them) and w4a8 (int4 per-channel weights, u8 activations),
 evaluates each on the model's 256 held-out windows (those its train.py
 reports; --windows N spreads N windows over the held-out text instead, run
 in batches of 256) and prints a markdown table: the perplexity, its change
@@ -66,7 +67,22 @@ CONFIGS = [
      ["--quantize=w4a16", "--group-size=64", "--algo=awq", "CALIB"]),
     ("w4a16 gptq g64",
      ["--quantize=w4a16", "--group-size=64", "--algo=gptq", "CALIB"]),
+    # Symmetric codes (no zero point): not in the default table (--only).
+    ("w4a16 rtn g128 sym", ["--quantize=w4a16", "--weight-symmetric"]),
+    ("w4a16 awq g128 sym",
+     ["--quantize=w4a16", "--weight-symmetric", "--algo=awq", "CALIB"]),
+    ("w4a16 gptq g128 sym",
+     ["--quantize=w4a16", "--weight-symmetric", "--algo=gptq", "CALIB"]),
+    ("w4a16 rtn g64 sym",
+     ["--quantize=w4a16", "--weight-symmetric", "--group-size=64"]),
+    ("w4a16 awq g64 sym",
+     ["--quantize=w4a16", "--weight-symmetric", "--group-size=64",
+      "--algo=awq", "CALIB"]),
+    ("w4a16 gptq g64 sym",
+     ["--quantize=w4a16", "--weight-symmetric", "--group-size=64",
+      "--algo=gptq", "CALIB"]),
 ]
+OPTIONAL = {name for name, _ in CONFIGS if name.endswith(" sym")}
 
 
 def load_train(path):
@@ -136,6 +152,8 @@ def run_model(args, work, onnx_path, tag, heldout):
     for name, flags in CONFIGS:
         if args.only and name != "fp32" and name not in args.only:
             continue
+        if not args.only and name in OPTIONAL:
+            continue
         so = os.path.join(work, f"{tag}-{name.replace(' ', '_')}.so")
         flags = [f"--calib={os.path.join(work, 'calib.npz')}"
                  if f == "CALIB" else f for f in flags]
@@ -159,11 +177,18 @@ def run_model(args, work, onnx_path, tag, heldout):
     return rows
 
 
+def variant(name):
+    """What RTN a w4a16 configuration compares with: its group size and
+    code type ("w4a16 gptq g128 act-order" -> ("g128",))."""
+    return tuple(w for w in name.split()[2:]
+                 if w not in ("act-order", "int8-compute"))
+
+
 def table(tag, rows):
     fp = rows[0][1]
     size = rows[0][2]
     fp_nll = rows[0][3]
-    rtn = {name.split()[-1]: (ppl, nll) for name, ppl, _, nll in rows
+    rtn = {variant(name): (ppl, nll) for name, ppl, _, nll in rows
            if name.startswith("w4a16 rtn") and "int8" not in name}
     lines = [f"**{tag}**", "",
              "| configuration | perplexity | vs FP32 | RTN gap closed | "
@@ -172,7 +197,7 @@ def table(tag, rows):
     for name, ppl, bytes_, nll in rows:
         closed = interval = ""
         if name.startswith("w4a16") and "rtn" not in name:
-            ref = rtn.get(name.split()[2])
+            ref = rtn.get(variant(name))
             if ref and ref[0] > fp:
                 closed = f"{100 * gap_closed(nll, fp_nll, ref[1]):.0f} %"
                 lo, hi = bootstrap_interval(nll, fp_nll, ref[1])
