@@ -27,6 +27,12 @@ with integer dot products), against
       quantized to int8 per block: qc's int8 mode's class; its output is
       only checked to 5 % relative RMS error).
 
+The int8 table's "fraction at the vpdpbusd floor" is the best that any
+kernel doing the int8 mode's M*K*N/64 vpdpbusd could reach: read time /
+(that count x the ns per vpdpbusd that bench/vnni_peak.c measures in the
+same round, divided by the threads). Below 0.7 the target is out of reach
+of integer dot products on this core (compute-bound).
+
 --cold: every weight comes from DRAM, as for consecutive LLM layers. The
 ONNX models (qc's and ORT's) hold R independent MatMuls of the same x with
 R different weights (the columns of W rotated by r, r < R), R the least
@@ -139,6 +145,23 @@ class Bandwidth:
     def ms(self, nbytes, reps, copies=1, threads=1):
         return rb.median_ms(rb.sh([self.exe, str(nbytes), str(reps),
                                    str(copies)], env=rb.thread_env(threads)))
+
+
+class VnniPeak:
+    """bench/vnni_peak.c: nanoseconds per 512-bit vpdpbusd on this core at
+    its best issue rate (12 independent chains, inline assembly)."""
+
+    def __init__(self, work):
+        self.exe = os.path.join(work, "vnni_peak")
+        rb.sh(["cc", "-O2", "-mavx512f", "-mavx512vnni",
+               os.path.join(rb.REPO, "bench", "vnni_peak.c"), "-o",
+               self.exe])
+
+    def ns(self):
+        for line in rb.sh([self.exe]).splitlines():
+            if line.startswith("vpdpbusd zmm:"):
+                return float(line.split()[2])
+        raise RuntimeError("vnni_peak printed no vpdpbusd rate")
 
 
 def make_weights(rng, k, n, bits):
@@ -260,8 +283,9 @@ def check_outputs(name, outputs, ref, copies, checker):
 
 def gemv_suite(args, work, clock, out):
     bw = Bandwidth(work)
-    cold = getattr(args, "cold", False)
     int8 = not getattr(args, "no_int8", False)
+    peak = VnniPeak(work) if int8 else None
+    cold = getattr(args, "cold", False)
     # run_bench.py's --threads (a list) is for its other suites.
     threads = getattr(args, "gemv_threads", 1)
     shapes = QUICK_SHAPES if args.quick else GEMV_SHAPES
@@ -378,6 +402,11 @@ def gemv_suite(args, work, clock, out):
                         t[f"ort{level}"] = rb.median_ms(rb.sh(
                             cmd, env=rb.ort_env(args.cache))) / copies
                     t["bw"] = bw.ms(nbytes, reps * copies, copies, threads)
+                    if peak:
+                        # The int8 kernel's vpdpbusd (64 multiply-adds
+                        # each) at this core's best rate, per thread.
+                        t["floor"] = (m * k * n_pad / 64 * peak.ns() * 1e-6
+                                      / threads)
                     times.append(t)
                     print(f"  {tag} round {r}: " +
                           ", ".join(f"{a}={v:.3f}" for a, v in t.items()),
@@ -418,6 +447,7 @@ def gemv_suite(args, work, clock, out):
                         rb.fmt_ratio(rb.ratios_row(times, "qc8", "bw"))] +
                         versus("qc8", (4,)) + [
                         rb.fmt_ratio(rb.ratios_row(times, "qc8", "qc")),
+                        rb.fmt_ratio(rb.ratios_row(times, "floor", "bw")),
                         slow])
                     print("  int8 row: " + " | ".join(rows8[-1]),
                           file=sys.stderr)
@@ -437,7 +467,7 @@ def gemv_suite(args, work, clock, out):
             "qc int8 ms", "qc int8 GB/s", "read GB/s",
             "fraction of read bandwidth", "ORT MatMulNBits ms (acc. 4)",
             "ORT acc. 4 ms / qc int8 ms", "qc exact ms / qc int8 ms",
-            "slow rounds"]
+            "fraction at the vpdpbusd floor", "slow rounds"]
         rb.table(out, "Weight-only GEMV/GEMM, --weight-only-compute=int8 "
                  f"({nt}, {where})", header8, rows8)
 
