@@ -281,30 +281,47 @@ FailureOr<ElementsAttr> mlir::qc::onnx_import::convertTensorProto(
       return sizeMismatch(elementSize ? raw.size() / elementSize : 0);
     bytes.assign(raw.begin(), raw.end());
   } else {
+    // The typed field must hold `count` values; checked before allocating,
+    // since `count` comes from the (untrusted) dims.
+    int64_t have;
+    switch (dtype) {
+    case ONNXDType::Float:
+      have = tensor.float_data_size();
+      break;
+    case ONNXDType::Double:
+      have = tensor.double_data_size();
+      break;
+    case ONNXDType::Int64:
+      have = tensor.int64_data_size();
+      break;
+    case ONNXDType::UInt32:
+    case ONNXDType::UInt64:
+      have = tensor.uint64_data_size();
+      break;
+    default:
+      have = tensor.int32_data_size();
+      break;
+    }
+    if (have != count)
+      return sizeMismatch(have);
     bytes.resize(byteCount);
     auto store = [&](size_t i, const void *src, size_t n) {
       std::memcpy(bytes.data() + i * elementSize, src, n);
     };
     switch (dtype) {
     case ONNXDType::Float:
-      if (tensor.float_data_size() != count)
-        return sizeMismatch(tensor.float_data_size());
       for (int64_t i = 0; i < count; ++i) {
         float v = tensor.float_data(i);
         store(i, &v, 4);
       }
       break;
     case ONNXDType::Double:
-      if (tensor.double_data_size() != count)
-        return sizeMismatch(tensor.double_data_size());
       for (int64_t i = 0; i < count; ++i) {
         double v = tensor.double_data(i);
         store(i, &v, 8);
       }
       break;
     case ONNXDType::Int64:
-      if (tensor.int64_data_size() != count)
-        return sizeMismatch(tensor.int64_data_size());
       for (int64_t i = 0; i < count; ++i) {
         int64_t v = tensor.int64_data(i);
         store(i, &v, 8);
@@ -312,8 +329,6 @@ FailureOr<ElementsAttr> mlir::qc::onnx_import::convertTensorProto(
       break;
     case ONNXDType::UInt32:
     case ONNXDType::UInt64:
-      if (tensor.uint64_data_size() != count)
-        return sizeMismatch(tensor.uint64_data_size());
       for (int64_t i = 0; i < count; ++i) {
         uint64_t v = tensor.uint64_data(i);
         store(i, &v, elementSize);
@@ -321,8 +336,6 @@ FailureOr<ElementsAttr> mlir::qc::onnx_import::convertTensorProto(
       break;
     default:
       // int32_data holds int32, and the bits of every narrower type.
-      if (tensor.int32_data_size() != count)
-        return sizeMismatch(tensor.int32_data_size());
       for (int64_t i = 0; i < count; ++i) {
         int32_t v = tensor.int32_data(i);
         store(i, &v, elementSize);
