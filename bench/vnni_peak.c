@@ -40,35 +40,24 @@ static double now(void) {
   "zmm0", "zmm1", "zmm2", "zmm3", "zmm4", "zmm5", "zmm6", "zmm7", "zmm8",      \
       "zmm9", "zmm10", "zmm11", "zmm12", "zmm13", "zmm14", "zmm15", "cc"
 
-static double vnniRate(void) {
-  long n = ITERS;
-  double t = now();
-  __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n\t"
-                   "vmovdqa64 %%zmm0, %%zmm1\n\t"
-                   "vmovdqa64 %%zmm0, %%zmm2\n\t"
-                   "vmovdqa64 %%zmm0, %%zmm3\n\t"
-                   "1:\n\t" TWELVE("vpdpbusd") "dec %0\n\t"
-                                               "jnz 1b\n\t"
-                   : "+r"(n)
-                   :
-                   : CLOBBERS);
-  return (now() - t) / (ITERS * CHAINS) * 1e9;
-}
+/* ns per instruction of a loop of TWELVE(OP): defines static double NAME(). */
+#define DEFINE_RATE(NAME, OP)                                                  \
+  static double NAME(void) {                                                   \
+    long n = ITERS;                                                            \
+    double t = now();                                                          \
+    __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n\t"                       \
+                     "vmovdqa64 %%zmm0, %%zmm1\n\t"                            \
+                     "vmovdqa64 %%zmm0, %%zmm2\n\t"                            \
+                     "vmovdqa64 %%zmm0, %%zmm3\n\t"                            \
+                     "1:\n\t" TWELVE(OP) "dec %0\n\tjnz 1b\n\t"                \
+                     : "+r"(n)                                                 \
+                     :                                                         \
+                     : CLOBBERS);                                              \
+    return (now() - t) / (ITERS * CHAINS) * 1e9;                               \
+  }
 
-static double fmaRate(void) {
-  long n = ITERS;
-  double t = now();
-  __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n\t"
-                   "vmovdqa64 %%zmm0, %%zmm1\n\t"
-                   "vmovdqa64 %%zmm0, %%zmm2\n\t"
-                   "vmovdqa64 %%zmm0, %%zmm3\n\t"
-                   "1:\n\t" TWELVE("vfmadd231ps") "dec %0\n\t"
-                                                  "jnz 1b\n\t"
-                   : "+r"(n)
-                   :
-                   : CLOBBERS);
-  return (now() - t) / (ITERS * CHAINS) * 1e9;
-}
+DEFINE_RATE(vnniRate, "vpdpbusd")
+DEFINE_RATE(fmaRate, "vfmadd231ps")
 
 int main(void) {
   double best = 1e9, bestFma = 1e9;
